@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "cli/job.hpp"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "io/atomic_file.hpp"
+#include "io/error.hpp"
+
+namespace respace {
+namespace {
+
+Mat4 to_mat4(const nifti_dmat44& m) {
+  Mat4 r{};
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) r[i][j] = m.m[i][j];
+  return r;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+bool exists(const std::string& p) {
+  struct stat st;
+  return ::lstat(p.c_str(), &st) == 0;
+}
+
+void check_output_target(const InputVolume& in, const OutputNames& names, bool force) {
+  for (const std::string& out : {names.header, names.image}) {
+    if (same_file(out, in.path()) || same_file(out, in.data_path()))
+      throw Error(ExitCode::bad_output, out + ": the output would overwrite the input; choose another name");
+    if (exists(out) && !force)
+      throw Error(ExitCode::bad_output, out + ": exists; use --force to replace it");
+  }
+}
+
+int effective_threads(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+InputGeometry geometry_of(const nifti_image& h) {
+  InputGeometry g;
+  g.n = {h.nx, h.ny, h.nz};
+  g.pixdim = {h.dx, h.dy, h.dz};
+  g.has_qform = h.qform_code > 0;
+  g.has_sform = h.sform_code > 0;
+  if (g.has_qform) g.qform = to_mat4(h.qto_xyz);
+  if (g.has_sform) g.sform = to_mat4(h.sto_xyz);
+  if (g.has_sform) {
+    g.primary = g.sform;
+  } else if (g.has_qform) {
+    g.primary = g.qform;
+  } else {
+    g.primary = identity4();
+    for (int k = 0; k < 3; ++k) g.primary[k][k] = g.pixdim[k];
+  }
+  return g;
+}
+
+std::uint64_t peak_rss_bytes() {
+  struct rusage ru;
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+JobPlan plan_job(const Options& o) {
+  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, false, 1, {}};
+  check_output_target(p.input, p.names, o.force);
+  const nifti_image& h = p.input.header();
+  p.geometry = geometry_of(h);
+  if (p.geometry.has_qform && p.geometry.has_sform)
+    for (int k = 0; k < 3; ++k) {
+      const double q = column_norm(p.geometry.qform, k), s = column_norm(p.geometry.sform, k);
+      if (std::fabs(q - s) > 1e-4 * std::max(q, s)) {
+        p.warning = o.input + ": the qform and sform voxel sizes differ; the sform is used";
+        break;
+      }
+    }
+
+  p.setup.grid = plan_grid(p.geometry, o.grid);
+  p.setup.order = o.order == 0 ? Order::nearest : Order::linear;
+  p.setup.in_datatype = p.input.datatype();
+  p.setup.in_swap = p.input.needs_swap();
+  p.setup.out_datatype = p.input.datatype();
+
+  MemoryRequest req = memory_request(p.setup, effective_threads(o.threads),
+                                     o.memory_limit.value_or(kDefaultMemoryLimit));
+  req.block = o.block;
+  try {
+    p.memory = plan_memory(req);
+  } catch (const Error& e) {
+    if (o.memory_limit || e.code() != ExitCode::memory_limit) throw;
+    req.limit = UINT64_MAX;  // the default limit is only a default: use the smallest set
+    req.threads = 1;
+    req.tokens = 1;
+    req.block = 1;
+    p.memory = plan_memory(req);
+    p.memory.limit = p.memory.total() + kProcessReserve;
+    p.memory_limit_raised = true;
+  }
+  SerializedHeader probe = serialize_header(h, OutputGrid{{p.setup.grid.axis[0].m, p.setup.grid.axis[1].m,
+                                                           p.setup.grid.axis[2].m}, {}, {}, {}, false,
+                                                          p.setup.out_datatype},
+                                            p.input.nifti_version(), p.names.pair());
+  p.output_version = probe.version;
+  return p;
+}
+
+JobResult run_job(const JobPlan& p, const Options& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const GridPlan& g = p.setup.grid;
+  OutputGrid og;
+  og.datatype = p.setup.out_datatype;
+  for (int k = 0; k < 3; ++k) {
+    og.dims[k] = g.axis[k].m;
+    og.pixdim[k] = g.pixdim_out[k];
+    og.qoffset[k] = p.geometry.has_qform ? g.qform_out[k][3] : 0.0;
+  }
+  const Mat4& s = p.geometry.has_sform ? g.sform_out : g.primary_out;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) og.sform[r][c] = s[r][c];
+  const nifti_image& h = p.input.header();
+  og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 && !g.axis[h.slice_dim - 1].identity();
+  const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
+
+  std::unique_ptr<ByteSource> in = p.input.open_data();
+  const int level = p.names.gzip ? o.compression_level : 0;
+  AtomicFile image_file(p.names.image);
+  std::unique_ptr<AtomicFile> header_file;
+  std::unique_ptr<ByteSink> header_sink;
+  std::unique_ptr<ByteSink> sink = make_byte_sink(image_file.fd(), p.names.image, level);
+  if (p.names.pair()) {
+    header_file = std::make_unique<AtomicFile>(p.names.header);
+    header_sink = make_byte_sink(header_file->fd(), p.names.header, level);
+    header_sink->write(header.bytes.data(), header.bytes.size());
+    header_sink->finish();
+  } else {
+    sink->write(header.bytes.data(), header.bytes.size());
+  }
+
+  std::unique_ptr<Resampler> resampler = make_resampler(p.setup, p.memory);
+  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
+  in->finish();
+  sink->finish();
+  image_file.commit();
+  if (header_file) header_file->commit();
+
+  JobResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.bytes_read = in->file_bytes_read();
+  r.bytes_written = sink->file_bytes_written() + (header_sink ? header_sink->file_bytes_written() : 0);
+  r.peak_rss = peak_rss_bytes();
+  r.stats = resampler->stats();
+  return r;
+}
+
+}  // namespace respace

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// One resampling job: plan it (header, grid, memory; nothing read but the
+// header) and run it (stream the data, write the output atomically).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cli/options.hpp"
+#include "engine/pipeline.hpp"
+#include "io/nifti_header.hpp"
+#include "io/nifti_output.hpp"
+
+namespace respace {
+
+struct JobPlan {
+  InputVolume input;
+  OutputNames names;
+  InputGeometry geometry;
+  ResampleSetup setup;
+  MemoryPlan memory;
+  bool memory_limit_raised = false;  // default limit raised to the smallest working set
+  int output_version = 1;            // NIfTI-1 or NIfTI-2
+  std::string warning;               // e.g. qform/sform voxel sizes differ
+};
+
+struct JobResult {
+  double seconds = 0;
+  std::uint64_t bytes_read = 0, bytes_written = 0;
+  std::uint64_t peak_rss = 0;
+  PipelineStats stats;
+};
+
+// Throws Error with the exit code of the fault.
+JobPlan plan_job(const Options& o);
+JobResult run_job(const JobPlan& plan, const Options& o);
+
+// The geometry nifticlib read from a header (exposed for tests).
+InputGeometry geometry_of(const nifti_image& h);
+
+// Peak resident set size of this process so far, in bytes.
+std::uint64_t peak_rss_bytes();
+
+}  // namespace respace

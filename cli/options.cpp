@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#include "cli/options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <sstream>
+#include <vector>
+
+#include "engine/memory_plan.hpp"
+#include "io/error.hpp"
+
+namespace respace {
+namespace po = boost::program_options;
+namespace {
+
+const char* kUsage = "Usage: respace INPUT OUTPUT [options]\n"
+                     "Resample a NIfTI volume (.nii, .nii.gz, .hdr/.img) to a new voxel spacing,\n"
+                     "streaming it through bounded memory.\n";
+
+const char* kExamples =
+    "Examples:\n"
+    "  respace brain_100um.nii.gz brain_150um.nii.gz --spacing 0.15 0.15 0.15\n"
+    "  respace in.nii.gz out.nii.gz --z-spacing 0.15            # only z changes\n"
+    "  respace in.nii.gz out.nii.gz --size 256 256 256          # fixed size, FOV kept\n"
+    "  respace in.nii.gz out.nii --spacing 0.2 0.2 0.2 --order 0 --grid origin\n"
+    "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --dry-run\n"
+    "Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid input,\n"
+    "            4 output problem, 5 memory limit too small.\n";
+
+po::options_description option_table() {
+  po::options_description o("Options");
+  o.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("spacing", po::value<std::vector<double>>()->multitoken(), "X Y Z target spacing in mm")
+      ("xyz-spacing", po::value<std::vector<double>>()->multitoken(), "alias of --spacing")
+      ("x-spacing", po::value<double>(), "target spacing of x in mm (other axes unchanged)")
+      ("y-spacing", po::value<double>(), "target spacing of y in mm")
+      ("z-spacing", po::value<double>(), "target spacing of z in mm")
+      ("size", po::value<std::vector<std::int64_t>>()->multitoken(),
+       "NX NY NZ output size in voxels (implies --grid fov)")
+      ("order", po::value<int>()->default_value(1), "interpolation: 0 nearest, 1 linear")
+      ("grid", po::value<std::string>(),
+       "center (default) | origin | fov | corners: what stays fixed (see README)")
+      ("threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")
+      ("memory-limit", po::value<std::string>(), "bound on the whole process, e.g. 512M, 2G (default 256M)")
+      ("compression-level", po::value<int>()->default_value(6), "gzip level 1-9 for .gz outputs")
+      ("dry-run", "print the plan (dims, spacing, affine, memory) and exit")
+      ("force", "replace an existing output")
+      ("quiet,q", "print nothing but errors");
+  return o;
+}
+
+[[noreturn]] void usage(const std::string& what) {
+  throw Error(ExitCode::usage, what + " (see respace --help)");
+}
+
+}  // namespace
+
+ParseResult parse_options(int argc, const char* const* argv) {
+  po::options_description visible = option_table();
+  po::options_description all = visible;
+  all.add_options()("input", po::value<std::string>(), "")("output", po::value<std::string>(), "")(
+      "block-planes", po::value<int>(), "");
+  po::positional_options_description pos;
+  pos.add("input", 1).add("output", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage(e.what());
+  }
+
+  ParseResult res;
+  if (vm.count("help")) {
+    std::ostringstream s;
+    s << kUsage << "\n" << visible << "\n" << kExamples;
+    res.print_and_exit = s.str();
+    return res;
+  }
+  if (vm.count("version")) {
+    res.print_and_exit = std::string("respace ") + RESPACE_VERSION + "\n";
+    return res;
+  }
+  Options& o = res.options;
+  if (!vm.count("input") || !vm.count("output")) usage("respace needs an INPUT and an OUTPUT file");
+  o.input = vm["input"].as<std::string>();
+  o.output = vm["output"].as<std::string>();
+
+  if (vm.count("spacing") && vm.count("xyz-spacing")) usage("give --spacing or --xyz-spacing, not both");
+  const char* triple = vm.count("spacing") ? "spacing" : vm.count("xyz-spacing") ? "xyz-spacing" : nullptr;
+  const char* axes[3] = {"x-spacing", "y-spacing", "z-spacing"};
+  if (triple) {
+    auto v = vm[triple].as<std::vector<double>>();
+    if (v.size() != 3) usage(std::string("--") + triple + " takes three values: X Y Z in mm");
+    for (const char* a : axes)
+      if (vm.count(a)) usage(std::string("--") + a + " cannot be combined with --" + triple);
+    for (int k = 0; k < 3; ++k) o.grid.spacing[k] = v[k];
+  }
+  for (int k = 0; k < 3; ++k)
+    if (vm.count(axes[k])) o.grid.spacing[k] = vm[axes[k]].as<double>();
+  for (int k = 0; k < 3; ++k)
+    if (o.grid.spacing[k] && !(*o.grid.spacing[k] > 0))
+      usage(std::string("--") + axes[k] + " must be a positive number of mm");
+
+  if (vm.count("size")) {
+    auto v = vm["size"].as<std::vector<std::int64_t>>();
+    if (v.size() != 3) usage("--size takes three values: NX NY NZ");
+    for (auto s : v)
+      if (s < 1) usage("--size values must be at least 1");
+    bool any_spacing = false;
+    for (const auto& s : o.grid.spacing) any_spacing |= s.has_value();
+    if (any_spacing) usage("--size cannot be combined with a target spacing");
+    o.grid.size = std::array<std::int64_t, 3>{v[0], v[1], v[2]};
+  }
+  bool any_request = o.grid.size.has_value();
+  for (const auto& s : o.grid.spacing) any_request |= s.has_value();
+  if (!any_request) usage("say what to resample to: --spacing, --x/y/z-spacing or --size");
+
+  if (vm.count("grid")) {
+    o.grid.policy = parse_grid_policy(vm["grid"].as<std::string>());
+    if (!o.grid.policy) usage("--grid must be one of center, origin, fov, corners");
+  }
+  o.order = vm["order"].as<int>();
+  if (o.order == 2 || o.order == 3)
+    usage("--order " + std::to_string(o.order) +
+          " (B-spline) is not available in this version; use --order 0 or 1");
+  if (o.order != 0 && o.order != 1) usage("--order must be 0 (nearest) or 1 (linear)");
+  o.threads = vm["threads"].as<int>();
+  if (o.threads < 0) usage("--threads must be 0 (all cores) or more");
+  if (vm.count("memory-limit")) o.memory_limit = parse_size(vm["memory-limit"].as<std::string>());
+  o.compression_level = vm["compression-level"].as<int>();
+  if (o.compression_level < 1 || o.compression_level > 9) usage("--compression-level must be 1 to 9");
+  if (vm.count("block-planes")) {
+    o.block = vm["block-planes"].as<int>();
+    if (*o.block < 1) usage("--block-planes must be at least 1");
+  }
+  o.dry_run = vm.count("dry-run") > 0;
+  o.force = vm.count("force") > 0;
+  o.quiet = vm.count("quiet") > 0;
+  return res;
+}
+
+}  // namespace respace

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// The command line of `respace` (SPEC §8): one declarative option table
+// (Boost.Program_options) and the parsed result. Parameters are checked here
+// and in plan_grid(); every message names the option.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/geometry.hpp"
+
+namespace respace {
+
+// Used when --memory-limit is not given; raised to the smallest working set
+// (with a note in the report) when a volume's planes need more.
+constexpr std::uint64_t kDefaultMemoryLimit = std::uint64_t{256} << 20;
+
+struct Options {
+  std::string input, output;
+  GridRequest grid;
+  int order = 1;
+  int threads = 0;  // 0: all cores
+  std::optional<std::uint64_t> memory_limit;
+  int compression_level = 6;
+  std::optional<int> block;  // hidden: force the block depth (tests, benchmarks)
+  bool dry_run = false;
+  bool force = false;
+  bool quiet = false;
+};
+
+struct ParseResult {
+  Options options;
+  std::optional<std::string> print_and_exit;  // --help or --version text
+};
+
+// Throws Error(usage) with a message naming the option.
+ParseResult parse_options(int argc, const char* const* argv);
+
+}  // namespace respace

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "cli/report.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "io/nifti_header.hpp"
+
+namespace respace {
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string triple(double x, double y, double z, const char* f = "%.6g") {
+  return fmt(f, x) + " x " + fmt(f, y) + " x " + fmt(f, z);
+}
+
+const char* direction(const AxisMap& a) {
+  if (a.m == a.n && a.r == 1.0) return "no change";
+  return a.spacing_out < a.spacing_in ? "up" : "down";
+}
+
+}  // namespace
+
+void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
+  const GridPlan& g = p.setup.grid;
+  const auto& ax = g.axis;
+  os << "Input:   " << p.input.path() << "  (NIfTI-" << p.input.nifti_version() << ", "
+     << datatype_name(p.input.datatype()) << (p.input.volumes() > 1 ? ", " + std::to_string(p.input.volumes()) + " volumes" : "")
+     << ")\n";
+  os << "  shape          " << ax[0].n << " x " << ax[1].n << " x " << ax[2].n << "\n";
+  os << "  spacing        " << triple(ax[0].spacing_in, ax[1].spacing_in, ax[2].spacing_in) << " mm  ("
+     << triple(ax[0].spacing_in * 1000, ax[1].spacing_in * 1000, ax[2].spacing_in * 1000, "%.4g") << " um)\n";
+  os << "Target spacing   " << triple(ax[0].target, ax[1].target, ax[2].target) << " mm\n";
+  os << "  zoom factor    ";
+  for (int k = 0; k < 3; ++k)
+    os << "xyz"[k] << " " << fmt("%.4f", static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n)) << " ("
+       << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
+  os << "Interpolation    " << (p.setup.order == Order::nearest ? "nearest (order 0)" : "linear (order 1)")
+     << ", grid " << to_string(g.policy) << ", boundary nearest, fill " << p.setup.fill << "\n";
+  os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
+     << ", " << datatype_name(p.setup.out_datatype)
+     << (p.names.gzip ? ", gzip level " + std::to_string(o.compression_level) : std::string()) << ")\n";
+  os << "  shape          " << ax[0].m << " x " << ax[1].m << " x " << ax[2].m << "  (";
+  for (int k = 0; k < 3; ++k)
+    os << "xyz"[k] << " " << fmt("%+.1f%%", 100.0 * (static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n) - 1))
+       << (k < 2 ? ", " : ")\n");
+  os << "  spacing        "
+     << triple(column_norm(g.primary_out, 0), column_norm(g.primary_out, 1), column_norm(g.primary_out, 2))
+     << " mm (verified from the output affine)\n";
+  os << "  origin shift   " << triple(g.origin_shift_mm[0], g.origin_shift_mm[1], g.origin_shift_mm[2], "%.6g")
+     << " mm\n";
+  if (o.dry_run) {
+    os << "  affine         ";
+    for (int r = 0; r < 4; ++r) {
+      if (r) os << "                 ";
+      for (int c = 0; c < 4; ++c) os << fmt("%12.6f", g.primary_out[r][c]);
+      os << "\n";
+    }
+  }
+  const MemoryPlan& m = p.memory;
+  os << "Memory:  limit " << format_bytes(m.limit) << (p.memory_limit_raised ? " (default raised to fit the planes)" : "")
+     << ", planned " << format_bytes(m.total() + kProcessReserve) << "; threads " << m.threads << ", tokens "
+     << m.tokens << ", block " << m.block << " planes\n";
+  if (o.dry_run)
+    os << "  buffers        input planes " << m.raw_capacity << " (" << format_bytes(m.raw_bytes)
+       << "), intermediate planes " << m.mid_capacity << " (" << format_bytes(m.mid_bytes) << "), output blocks "
+       << m.out_capacity << " (" << format_bytes(m.out_bytes) << "),\n                 scratch "
+       << format_bytes(m.scratch_bytes) << ", io " << format_bytes(m.io_bytes) << ", process reserve "
+       << format_bytes(kProcessReserve) << "\n";
+}
+
+void print_result(std::ostream& os, const JobResult& r) {
+  os << "Done:    " << fmt("%.2f", r.seconds) << " s, read " << format_bytes(r.bytes_read) << ", wrote "
+     << format_bytes(r.bytes_written) << ", peak memory (RSS) " << format_bytes(r.peak_rss) << "\n";
+}
+
+}  // namespace respace

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+// The human-readable run report (SPEC §8), modelled on the reference script
+// resample_nifti.py: input shape and spacing (mm and µm), target spacing,
+// zoom and direction per axis, interpolation, output shape with the change
+// per axis in %, the spacing read back from the output affine, the origin
+// shift, and the memory plan.
+#pragma once
+
+#include <ostream>
+
+#include "cli/job.hpp"
+
+namespace respace {
+
+void print_plan(std::ostream& os, const JobPlan& plan, const Options& o);
+void print_result(std::ostream& os, const JobResult& r);
+
+}  // namespace respace

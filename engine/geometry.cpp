@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#include "engine/geometry.hpp"
+
+#include <cmath>
+
+#include "io/error.hpp"
+
+namespace respace {
+namespace {
+
+[[noreturn]] void usage(const std::string& what) { throw Error(ExitCode::usage, what); }
+
+const char* axis_name(int k) { return k == 0 ? "x" : k == 1 ? "y" : "z"; }
+
+}  // namespace
+
+Mat4 identity4() {
+  Mat4 m{};
+  for (int i = 0; i < 4; ++i) m[i][i] = 1;
+  return m;
+}
+
+Mat4 multiply(const Mat4& a, const Mat4& b) {
+  Mat4 c{};
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) {
+      double s = 0;
+      for (int k = 0; k < 4; ++k) s += a[i][k] * b[k][j];
+      c[i][j] = s;
+    }
+  return c;
+}
+
+const char* to_string(GridPolicy p) {
+  switch (p) {
+    case GridPolicy::center: return "center";
+    case GridPolicy::origin: return "origin";
+    case GridPolicy::fov: return "fov";
+    case GridPolicy::corners: return "corners";
+  }
+  return "?";
+}
+
+std::optional<GridPolicy> parse_grid_policy(const std::string& s) {
+  for (GridPolicy p : {GridPolicy::center, GridPolicy::origin, GridPolicy::fov, GridPolicy::corners})
+    if (s == to_string(p)) return p;
+  return std::nullopt;
+}
+
+double column_norm(const Mat4& a, int k) {
+  return std::sqrt(a[0][k] * a[0][k] + a[1][k] * a[1][k] + a[2][k] * a[2][k]);
+}
+
+std::int64_t output_size(std::int64_t n, double s, double t) {
+  double x = static_cast<double>(n) * s / t;
+  double nearest = std::round(x);
+  double m = std::fabs(x - nearest) <= 1e-6 * std::max(1.0, x) ? nearest : std::floor(x + 0.5);
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(m));
+}
+
+GridPlan plan_grid(const InputGeometry& in, const GridRequest& req) {
+  GridPlan plan;
+  plan.policy = req.policy.value_or(req.size ? GridPolicy::fov : GridPolicy::center);
+  for (int k = 0; k < 3; ++k) {
+    AxisMap& ax = plan.axis[k];
+    ax.n = in.n[k];
+    ax.spacing_in = column_norm(in.primary, k);
+    if (!(ax.spacing_in > 0) || !std::isfinite(ax.spacing_in))
+      usage(std::string("the input's ") + axis_name(k) + " spacing is zero or not finite");
+    double t = ax.spacing_in;
+    if (req.spacing[k]) {
+      t = *req.spacing[k];
+      if (!(t > 0) || !std::isfinite(t)) usage(std::string("--") + axis_name(k) + "-spacing must be positive");
+      if (std::fabs(t - ax.spacing_in) <= 1e-6 * ax.spacing_in) t = ax.spacing_in;
+    }
+    ax.target = t;
+    ax.m = req.size ? (*req.size)[k] : output_size(ax.n, ax.spacing_in, t);
+    if (ax.m < 1) usage("--size values must be at least 1");
+    const double n = static_cast<double>(ax.n), m = static_cast<double>(ax.m);
+    switch (plan.policy) {
+      case GridPolicy::center:
+      case GridPolicy::origin:
+        // With --size the spacing follows from the size: r = n/m keeps the
+        // FOV length; otherwise r = t/s.
+        ax.r = req.size ? (ax.m == ax.n ? 1.0 : n / m) : (t == ax.spacing_in ? 1.0 : t / ax.spacing_in);
+        ax.a = plan.policy == GridPolicy::center ? (n - 1) / 2 - (m - 1) / 2 * ax.r : 0.0;
+        break;
+      case GridPolicy::fov:
+        ax.r = ax.m == ax.n ? 1.0 : n / m;
+        ax.a = -0.5 + ax.r / 2;
+        break;
+      case GridPolicy::corners:
+        if (ax.m == ax.n) {
+          ax.r = 1;
+        } else if (ax.n < 2 || ax.m < 2) {
+          usage(std::string("--grid corners needs at least 2 input and 2 output voxels on the ") +
+                axis_name(k) + " axis");
+        } else {
+          ax.r = (n - 1) / (m - 1);
+        }
+        ax.a = 0;
+        break;
+    }
+    ax.spacing_out = ax.spacing_in * ax.r;
+    plan.M[k][k] = ax.r;
+    plan.M[k][3] = ax.a;
+  }
+  plan.primary_out = multiply(in.primary, plan.M);
+  if (in.has_qform) plan.qform_out = multiply(in.qform, plan.M);
+  if (in.has_sform) plan.sform_out = multiply(in.sform, plan.M);
+  for (int k = 0; k < 3; ++k) {
+    plan.pixdim_out[k] = in.pixdim[k] * plan.axis[k].r;
+    plan.origin_shift_mm[k] = plan.primary_out[k][3] - in.primary[k][3];
+  }
+  return plan;
+}
+
+}  // namespace respace

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// The two inner loops of separable resampling. Both add the taps in table
+// order (s = w0*x0, then s += wk*xk), which every path and every reference
+// follows, so results are bit-identical however the work is split.
+//
+//   gather_row:  out[j] = sum_k w(j,k) * in[idx(j,k)]       (the x pass)
+//   combine:     out[v] = sum_k w_k * src_k[v]   for v < n   (y and z passes:
+//                whole rows or planes at once, contiguous, vectorisable)
+//
+// Thread safety: pure functions on caller-owned memory.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include "engine/axis_table.hpp"
+
+namespace respace {
+
+template <class W>
+inline void gather_row(const W* in, W* out, const AxisTable<W>& t) {
+  if (t.identity) {
+    std::memcpy(out, in, static_cast<std::size_t>(t.m) * sizeof(W));
+    return;
+  }
+  for (std::int64_t j = 0; j < t.m; ++j) {
+    const std::int64_t* idx = t.taps(j);
+    const W* w = t.weights(j);
+    const int nt = t.ntap[static_cast<std::size_t>(j)];
+    W s = nt > 0 ? w[0] * in[idx[0]] : W(0);
+    for (int k = 1; k < nt; ++k) s += w[k] * in[idx[k]];
+    out[j] = s;
+  }
+}
+
+template <class W>
+inline void combine(const W* const* src, const W* w, int nt, W* __restrict out, std::size_t n) {
+  if (nt == 0) {
+    std::memset(out, 0, n * sizeof(W));
+    return;
+  }
+  if (nt == 1 && w[0] == W(1)) {
+    std::memcpy(out, src[0], n * sizeof(W));  // identical to 1*x, including NaN and Inf
+    return;
+  }
+  const W w0 = w[0];
+  const W* s0 = src[0];
+  for (std::size_t v = 0; v < n; ++v) out[v] = w0 * s0[v];
+  for (int k = 1; k < nt; ++k) {
+    const W wk = w[k];
+    const W* sk = src[k];
+    for (std::size_t v = 0; v < n; ++v) out[v] += wk * sk[v];
+  }
+}
+
+}  // namespace respace

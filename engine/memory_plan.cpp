@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#include "engine/memory_plan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+#include "io/error.hpp"
+
+namespace respace {
+
+BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block) {
+  BlockShape s;
+  std::int64_t read_pos = 0;
+  const auto mz = static_cast<std::int64_t>(z.size());
+  for (std::int64_t k0 = 0; k0 < mz; k0 += block) {
+    std::int64_t lo = INT64_MAX, hi = -1;
+    for (std::int64_t k = k0; k < std::min(mz, k0 + block); ++k) {
+      const PlaneRange& r = z[static_cast<std::size_t>(k)];
+      if (!r.any) continue;
+      lo = std::min(lo, r.lo);
+      hi = std::max(hi, r.hi);
+    }
+    if (hi < 0) continue;
+    s.new_max = std::max(s.new_max, std::max<std::int64_t>(0, hi + 1 - read_pos));
+    s.span_max = std::max(s.span_max, hi + 1 - lo);
+    read_pos = std::max(read_pos, hi + 1);
+  }
+  return s;
+}
+
+namespace {
+
+MemoryPlan cost(const MemoryRequest& q, int threads, int tokens, int block) {
+  MemoryPlan p;
+  p.limit = q.limit;
+  p.threads = threads;
+  p.tokens = tokens;
+  p.block = block;
+  p.shape = measure_blocks(q.z, block);
+  const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+  const std::uint64_t in_plane = u(q.nx) * u(q.ny);
+  const std::uint64_t out_plane = u(q.mx) * u(q.my);
+  p.raw_capacity = static_cast<std::size_t>(u(tokens) * u(p.shape.new_max));
+  p.mid_capacity = static_cast<std::size_t>(u(tokens) * u(p.shape.new_max) + u(p.shape.span_max));
+  p.out_capacity = static_cast<std::size_t>(tokens);
+  p.raw_bytes = p.raw_capacity * in_plane * u(q.in_bytes);
+  p.mid_bytes = p.mid_capacity * out_plane * u(q.work_bytes);
+  p.out_bytes = p.out_capacity * u(block) * out_plane * u(q.out_bytes);
+  const std::uint64_t tmp = std::max(u(q.nx) * u(q.my), u(q.mx) * u(q.ny));
+  p.scratch_bytes = u(threads) * (in_plane + tmp + u(q.mx)) * u(q.work_bytes);
+  p.io_bytes = kIoBytes;
+  p.table_bytes = q.table_bytes;
+  return p;
+}
+
+std::vector<int> token_candidates(int threads) {
+  std::vector<int> c = {2 * threads, threads + 1, threads, 2, 1};
+  std::sort(c.begin(), c.end(), std::greater<int>());
+  c.erase(std::unique(c.begin(), c.end()), c.end());
+  return c;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const MemoryRequest& q) {
+  const std::uint64_t budget = q.limit > kProcessReserve ? q.limit - kProcessReserve : 0;
+  for (int threads = std::max(1, q.threads); threads >= 1; --threads) {
+    std::vector<int> tokens = q.tokens ? std::vector<int>{*q.tokens} : token_candidates(threads);
+    std::vector<int> blocks = q.block ? std::vector<int>{*q.block} : std::vector<int>{8, 4, 2, 1};
+    for (int t : tokens)
+      for (int b : blocks) {
+        MemoryPlan p = cost(q, threads, t, b);
+        if (p.total() <= budget) return p;
+      }
+  }
+  const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1));
+  const std::uint64_t need = smallest.total() + kProcessReserve;
+  throw Error(ExitCode::memory_limit,
+              "--memory-limit " + format_bytes(q.limit) + " is too small for this volume: the smallest "
+              "working set needs " + format_bytes(need) + " (use --memory-limit " +
+              std::to_string((need + (1u << 20) - 1) >> 20) + "M or more)");
+}
+
+std::uint64_t parse_size(const std::string& s) {
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &pos);
+  } catch (...) {
+    throw Error(ExitCode::usage, "--memory-limit: cannot read a size from '" + s + "' (try 512M or 2G)");
+  }
+  std::string unit = s.substr(pos);
+  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // "MB", "MiB" -> "M", "Mi"
+  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();
+  double mult = 1;
+  if (unit == "K") mult = 1024.0;
+  else if (unit == "M") mult = 1024.0 * 1024;
+  else if (unit == "G") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty() && unit != "B")
+    throw Error(ExitCode::usage, "--memory-limit: unknown unit in '" + s + "' (use K, M, G or T)");
+  if (!(v > 0) || !std::isfinite(v * mult) || v * mult > 1.8e19)
+    throw Error(ExitCode::usage, "--memory-limit must be a positive size, got '" + s + "'");
+  return static_cast<std::uint64_t>(v * mult);
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  char buf[64];
+  const double b = static_cast<double>(bytes);
+  if (bytes >= (std::uint64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1 << 30));
+  else if (bytes >= (std::uint64_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1 << 20));
+  else if (bytes >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024);
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  return buf;
+}
+
+}  // namespace respace

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// The memory planner: every buffer of a run is derived from --memory-limit
+// before any voxel is read (SPEC §6).
+//
+// The pipeline (engine/pipeline.hpp) holds, at most:
+//   raw input planes     tokens * new_max                 x plane_in bytes
+//   intermediate planes  tokens * new_max + span_max      x mx*my*sizeof(W)
+//   output blocks        tokens                           x block*mx*my*out bytes
+//   per-thread scratch   threads x (nx*ny + max(nx*my, mx*ny) + mx) * sizeof(W)
+//   io buffers           kIoBytes (gzip read buffer and window, deflate state,
+//                        write buffer)
+// where new_max is the most input planes one output block of `block` planes
+// reads that earlier blocks have not, and span_max the most input planes one
+// block reads in all. The intermediate bound: the ring and the tokens linked
+// so far cover at most span_max planes below the read position, and the
+// tokens not yet linked at most tokens * new_max above it.
+//
+// The planner tries the most parallel shape first (tokens = 2 x threads,
+// then threads + 1, threads, 2, 1; block 8, 4, 2, 1 planes; then fewer
+// threads) and takes the first whose total fits limit - kProcessReserve.
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace respace {
+
+// The input planes (inclusive) that output plane k reads, or empty (fill).
+struct PlaneRange {
+  bool any = false;
+  std::int64_t lo = 0, hi = 0;
+};
+
+struct MemoryRequest {
+  std::int64_t nx = 1, ny = 1, mx = 1, my = 1;
+  std::vector<PlaneRange> z;  // one per output plane
+  int in_bytes = 4;           // bytes per stored input voxel
+  int out_bytes = 4;          // bytes per stored output voxel
+  int work_bytes = 4;         // sizeof(W)
+  std::uint64_t table_bytes = 0;
+  int threads = 1;
+  std::uint64_t limit = 0;
+  std::optional<int> block;   // force the block depth (tests, benchmarks)
+  std::optional<int> tokens;  // force the token count (tests, benchmarks)
+};
+
+struct BlockShape {
+  std::int64_t new_max = 0;
+  std::int64_t span_max = 0;
+};
+
+struct MemoryPlan {
+  std::uint64_t limit = 0;
+  int threads = 1;
+  int tokens = 1;
+  int block = 1;
+  BlockShape shape;
+  std::size_t raw_capacity = 0, mid_capacity = 0, out_capacity = 0;
+  std::uint64_t raw_bytes = 0, mid_bytes = 0, out_bytes = 0, scratch_bytes = 0, io_bytes = 0,
+                table_bytes = 0;
+  std::uint64_t total() const {
+    return raw_bytes + mid_bytes + out_bytes + scratch_bytes + io_bytes + table_bytes;
+  }
+};
+
+// Resident memory outside the planned buffers: code, libraries, thread
+// stacks, heap metadata. Measured: `respace --memory-limit 1G` on a 4^3
+// volume peaks at about 9 MiB of RSS; 24 MiB leaves room for page tables
+// and allocator slack.
+constexpr std::uint64_t kProcessReserve = std::uint64_t{24} << 20;
+// zlib inflate (window 32 KiB + state) and deflate (about 268 KiB at level 9,
+// memLevel 8), the 1 MiB read and write buffers, rounded up.
+constexpr std::uint64_t kIoBytes = std::uint64_t{4} << 20;
+
+BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
+
+// Throws Error(memory_limit) naming the limit and the smallest that works.
+MemoryPlan plan_memory(const MemoryRequest& req);
+
+// "256M", "2G", "1.5GiB", "1048576" -> bytes. Throws Error(usage).
+std::uint64_t parse_size(const std::string& s);
+std::string format_bytes(std::uint64_t bytes);
+
+}  // namespace respace

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+#include "engine/pipeline.hpp"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "engine/buffer_pool.hpp"
+#include "engine/plane_resampler.hpp"
+#include "engine/sample_codec.hpp"
+#include "io/nifti_header.hpp"
+
+namespace respace {
+namespace {
+
+using PlaneRef = std::shared_ptr<BufferPool::Handle>;
+
+struct Token {
+  std::int64_t k0 = 0, k1 = 0;       // output planes [k0, k1)
+  PlaneRange need;                   // input planes the z taps read
+  std::vector<BufferPool::Handle> raw;
+  std::vector<PlaneRef> made;        // intermediate planes of the new input planes
+  std::vector<PlaneRef> taps;        // intermediate planes need.lo..need.hi
+  BufferPool::Handle out;
+
+  void clear() {
+    raw.clear();
+    made.clear();
+    taps.clear();
+    out = BufferPool::Handle();
+  }
+};
+
+// The fixed token pool. Tokens go back to it when their unique_ptr dies,
+// whether at the end of the write filter or when a failing pipeline is
+// cancelled and oneTBB destroys the tokens in flight.
+class TokenPool {
+public:
+  explicit TokenPool(int n) {
+    for (int i = 0; i < n; ++i) free_.push_back(std::make_unique<Token>());
+  }
+  struct Return {
+    TokenPool* pool;
+    void operator()(Token* t) const { pool->give_back(t); }
+  };
+  using Ptr = std::unique_ptr<Token, Return>;
+
+  Ptr take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) free_.push_back(std::make_unique<Token>());  // cannot happen: oneTBB caps live tokens
+    Token* t = free_.back().release();
+    free_.pop_back();
+    ++live_;
+    peak_ = std::max(peak_, live_);
+    return Ptr(t, Return{this});
+  }
+  int peak() const { std::lock_guard<std::mutex> lock(mu_); return peak_; }
+
+private:
+  void give_back(Token* t) {
+    t->clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    --live_;
+    free_.emplace_back(t);
+  }
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Token>> free_;
+  int live_ = 0, peak_ = 0;
+};
+
+template <class W>
+struct Scratch {
+  std::vector<W> plane, tmp, row;
+};
+
+std::vector<PlaneRange> z_ranges(const AxisTable<double>& Z) {
+  std::vector<PlaneRange> z(static_cast<std::size_t>(Z.m));
+  for (std::int64_t k = 0; k < Z.m; ++k)
+    if (Z.ntap[static_cast<std::size_t>(k)] > 0) z[static_cast<std::size_t>(k)] = {true, Z.lo(k), Z.hi(k)};
+  return z;
+}
+
+template <class W>
+class Pipeline final : public Resampler {
+public:
+  Pipeline(const ResampleSetup& s, const MemoryPlan& plan)
+      : setup_(s),
+        plan_(plan),
+        X_(build_axis_table<W>(s.grid.axis[0], s.order, s.boundary)),
+        Y_(build_axis_table<W>(s.grid.axis[1], s.order, s.boundary)),
+        Z_(build_axis_table<W>(s.grid.axis[2], s.order, s.boundary)),
+        xy_order_(cheaper_xy_order(X_, Y_)),
+        in_voxel_(scalar_bytes(s.in_datatype)),
+        out_voxel_(scalar_bytes(s.out_datatype)),
+        in_plane_bytes_(static_cast<std::size_t>(X_.n * Y_.n) * static_cast<std::size_t>(in_voxel_)),
+        out_row_bytes_(static_cast<std::size_t>(X_.m) * static_cast<std::size_t>(out_voxel_)),
+        raw_pool_(in_plane_bytes_, plan.raw_capacity),
+        mid_pool_(static_cast<std::size_t>(X_.m * Y_.m) * sizeof(W), plan.mid_capacity),
+        out_pool_(out_row_bytes_ * static_cast<std::size_t>(Y_.m * plan.block), plan.out_capacity),
+        tokens_(plan.tokens) {
+    // Blocks and, for each, the lowest input plane any block from it on reads.
+    const std::int64_t nblocks = (Z_.m + plan.block - 1) / plan.block;
+    need_.resize(static_cast<std::size_t>(nblocks));
+    suffix_lo_.assign(static_cast<std::size_t>(nblocks) + 1, INT64_MAX);
+    for (std::int64_t b = 0; b < nblocks; ++b) {
+      PlaneRange r;
+      for (std::int64_t k = b * plan.block; k < std::min(Z_.m, (b + 1) * plan.block); ++k) {
+        if (Z_.ntap[static_cast<std::size_t>(k)] == 0) continue;
+        r.lo = r.any ? std::min(r.lo, Z_.lo(k)) : Z_.lo(k);
+        r.hi = r.any ? std::max(r.hi, Z_.hi(k)) : Z_.hi(k);
+        r.any = true;
+      }
+      need_[static_cast<std::size_t>(b)] = r;
+    }
+    for (std::int64_t b = nblocks - 1; b >= 0; --b) {
+      const PlaneRange& r = need_[static_cast<std::size_t>(b)];
+      suffix_lo_[static_cast<std::size_t>(b)] =
+          std::min(suffix_lo_[static_cast<std::size_t>(b) + 1], r.any ? r.lo : INT64_MAX);
+    }
+    x_all_inside_ = std::all_of(X_.inside.begin(), X_.inside.end(), [](unsigned char c) { return c != 0; });
+    fill_row_.resize(out_row_bytes_);
+    std::vector<W> fills(static_cast<std::size_t>(X_.m), static_cast<W>(s.fill));
+    encode_row(fills.data(), fill_row_.data());
+  }
+
+  void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& hooks) override {
+    std::int64_t next_block = 0, read_pos = 0;
+    std::deque<PlaneRef> ring;  // intermediate planes [ring_lo, ring_lo + size); at most mid_capacity
+    std::int64_t ring_lo = 0;
+    const auto nblocks = static_cast<std::int64_t>(need_.size());
+    using Ptr = TokenPool::Ptr;
+
+    auto read = [&](oneapi::tbb::flow_control& fc) -> Ptr {
+      if (next_block == nblocks) {
+        fc.stop();
+        return Ptr(nullptr, TokenPool::Return{&tokens_});
+      }
+      Ptr t = tokens_.take();
+      t->k0 = next_block * plan_.block;
+      t->k1 = std::min(Z_.m, t->k0 + plan_.block);
+      t->need = need_[static_cast<std::size_t>(next_block)];
+      const std::int64_t until = t->need.any ? std::max(read_pos, t->need.hi + 1) : read_pos;
+      for (; read_pos < until; ++read_pos) {
+        t->raw.push_back(raw_pool_.acquire());
+        in.read_exact(t->raw.back().data(), in_plane_bytes_);
+        ++planes_read_;
+      }
+      ++next_block;
+      return t;
+    };
+
+    auto xy = [&](Ptr t) -> Ptr {
+      Scratch<W>& s = scratch_.local();
+      s.plane.resize(static_cast<std::size_t>(X_.n * Y_.n));
+      s.tmp.resize(xy_scratch_values(X_, Y_));
+      for (BufferPool::Handle& raw : t->raw) {
+        decode_plane(raw.data(), s.plane.data());
+        auto mid = std::make_shared<BufferPool::Handle>(mid_pool_.acquire());
+        resample_plane(s.plane.data(), s.tmp.data(), mid->template as<W>(), X_, Y_, xy_order_);
+        t->made.push_back(std::move(mid));
+      }
+      t->raw.clear();
+      if (hooks.after_xy) hooks.after_xy(t->k0);
+      return t;
+    };
+
+    auto link = [&](Ptr t) -> Ptr {
+      for (PlaneRef& p : t->made) ring.push_back(std::move(p));
+      t->made.clear();
+      if (t->need.any)
+        for (std::int64_t zi = t->need.lo; zi <= t->need.hi; ++zi)
+          t->taps.push_back(ring.at(static_cast<std::size_t>(zi - ring_lo)));
+      const std::int64_t keep_from = suffix_lo_[static_cast<std::size_t>(t->k0 / plan_.block) + 1];
+      while (!ring.empty() && ring_lo < keep_from) {
+        ring.pop_front();
+        ++ring_lo;
+      }
+      return t;
+    };
+
+    auto zpass = [&](Ptr t) -> Ptr {
+      if (hooks.before_z) hooks.before_z(t->k0);
+      Scratch<W>& s = scratch_.local();
+      s.row.resize(static_cast<std::size_t>(X_.m));
+      t->out = out_pool_.acquire();
+      for (std::int64_t k = t->k0; k < t->k1; ++k) write_plane(*t, k, s.row.data());
+      t->taps.clear();
+      return t;
+    };
+
+    auto write = [&](Ptr t) {
+      out.write(t->out.data(), out_row_bytes_ * static_cast<std::size_t>(Y_.m * (t->k1 - t->k0)));
+    };
+
+    namespace tbb = oneapi::tbb;
+    tbb::parallel_pipeline(
+        static_cast<std::size_t>(plan_.tokens),
+        tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order, read) &
+            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, xy) &
+            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, link) &
+            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, zpass) &
+            tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, write));
+    // Input planes no output plane reads still have to be consumed.
+    in.skip(static_cast<std::uint64_t>(Y_.n * X_.n * in_voxel_) * static_cast<std::uint64_t>(Z_.n - read_pos));
+    planes_read_ += static_cast<std::uint64_t>(Z_.n - read_pos);
+  }
+
+  PipelineStats stats() const override {
+    PipelineStats st;
+    st.peak_live_tokens = tokens_.peak();
+    st.peak_raw = raw_pool_.peak_in_use();
+    st.peak_mid = mid_pool_.peak_in_use();
+    st.peak_out = out_pool_.peak_in_use();
+    st.overflows = raw_pool_.overflows() + mid_pool_.overflows() + out_pool_.overflows();
+    st.planes_read = planes_read_;
+    return st;
+  }
+
+private:
+  void decode_plane(const unsigned char* raw, W* dst) const {
+    const auto n = static_cast<std::size_t>(X_.n * Y_.n);
+    visit_datatype(setup_.in_datatype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      decode<T, W>(raw, dst, n, setup_.in_swap);
+    });
+  }
+
+  void encode_row(const W* src, unsigned char* dst) const {
+    visit_datatype(setup_.out_datatype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      encode<T, W>(src, dst, static_cast<std::size_t>(X_.m));
+    });
+  }
+
+  // Output plane k of token t into t.out.
+  void write_plane(const Token& t, std::int64_t k, W* row) const {
+    unsigned char* dst = t.out.data() + static_cast<std::size_t>((k - t.k0) * Y_.m) * out_row_bytes_;
+    const auto kk = static_cast<std::size_t>(k);
+    const int nt = Z_.ntap[kk];
+    const std::int64_t* idx = Z_.taps(k);
+    const W* src[8];
+    for (std::int64_t jy = 0; jy < Y_.m; ++jy, dst += out_row_bytes_) {
+      if (!Z_.inside[kk] || !Y_.inside[static_cast<std::size_t>(jy)]) {
+        std::memcpy(dst, fill_row_.data(), out_row_bytes_);
+        continue;
+      }
+      for (int i = 0; i < nt; ++i)
+        src[i] = t.taps[static_cast<std::size_t>(idx[i] - t.need.lo)]->template as<W>() + jy * X_.m;
+      combine(src, Z_.weights(k), nt, row, static_cast<std::size_t>(X_.m));
+      if (!x_all_inside_)
+        for (std::int64_t jx = 0; jx < X_.m; ++jx)
+          if (!X_.inside[static_cast<std::size_t>(jx)]) row[jx] = static_cast<W>(setup_.fill);
+      encode_row(row, dst);
+    }
+  }
+
+  ResampleSetup setup_;
+  MemoryPlan plan_;
+  AxisTable<W> X_, Y_, Z_;
+  XyOrder xy_order_;
+  int in_voxel_, out_voxel_;
+  std::size_t in_plane_bytes_, out_row_bytes_;
+  BufferPool raw_pool_, mid_pool_, out_pool_;
+  TokenPool tokens_;
+  std::vector<PlaneRange> need_;
+  std::vector<std::int64_t> suffix_lo_;
+  bool x_all_inside_ = true;
+  std::vector<unsigned char> fill_row_;
+  oneapi::tbb::enumerable_thread_specific<Scratch<W>> scratch_;
+  std::uint64_t planes_read_ = 0;
+};
+
+}  // namespace
+
+MemoryRequest memory_request(const ResampleSetup& s, int threads, std::uint64_t limit) {
+  const AxisTable<double> Z = build_axis_table<double>(s.grid.axis[2], s.order, s.boundary);
+  MemoryRequest q;
+  q.nx = s.grid.axis[0].n;
+  q.ny = s.grid.axis[1].n;
+  q.mx = s.grid.axis[0].m;
+  q.my = s.grid.axis[1].m;
+  q.z = z_ranges(Z);
+  q.in_bytes = scalar_bytes(s.in_datatype);
+  q.out_bytes = scalar_bytes(s.out_datatype);
+  q.work_bytes = needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;
+  std::uint64_t table = 0;
+  for (const AxisMap& a : s.grid.axis)
+    table += static_cast<std::uint64_t>(a.m) * (2 * (8 + 8) + 8);  // index, weight, ntap, inside
+  q.table_bytes = 2 * table;  // the planner's double copy and the pipeline's W copy
+  q.threads = threads;
+  q.limit = limit;
+  return q;
+}
+
+std::unique_ptr<Resampler> make_resampler(const ResampleSetup& s, const MemoryPlan& plan) {
+  if (needs_double(s.in_datatype) || needs_double(s.out_datatype))
+    return std::make_unique<Pipeline<double>>(s, plan);
+  return std::make_unique<Pipeline<float>>(s, plan);
+}
+
+}  // namespace respace

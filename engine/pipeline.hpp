@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// The streaming resampler: one 3-D volume in, one out, in bounded memory.
+//
+// A oneTBB parallel_pipeline of five filters; a token is one output block of
+// `block` consecutive output planes (z), owned by a std::unique_ptr from a
+// fixed pool of `tokens` Token objects:
+//
+//   1 read   serial, in order: reads the input planes this block needs that
+//            no earlier block read (raw bytes, from a fixed pool);
+//   2 xy     parallel: decodes each new plane to W and resamples it in x and
+//            y into an intermediate plane (from a fixed pool; refcounted);
+//   3 link   serial, in order: appends the new intermediate planes to the
+//            ring, takes references to every plane the block's z taps read,
+//            and drops from the ring the planes no later block reads;
+//   4 z      parallel: combines the referenced planes with the z weights,
+//            writes fill outside the FOV, and encodes to the output type;
+//   5 write  serial, in order: hands the block's bytes to the ByteSink.
+//
+// Each input plane is decoded and resampled in x and y exactly once. Every
+// sample is computed from global indices and fixed tables, with the taps
+// added in table order, so the output bytes do not depend on the number of
+// threads, the block depth or the order in which workers finish (a stalled
+// worker only delays; see the stall test). Memory bounds: engine/memory_plan.hpp.
+//
+// Thread safety: a Resampler runs one volume at a time (run_volume is not
+// reentrant); it uses the calling thread's oneTBB arena.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "engine/axis_table.hpp"
+#include "engine/geometry.hpp"
+#include "engine/memory_plan.hpp"
+#include "io/byte_sink.hpp"
+#include "io/byte_source.hpp"
+
+namespace respace {
+
+struct ResampleSetup {
+  GridPlan grid;
+  Order order = Order::linear;
+  Boundary boundary = Boundary::nearest;
+  double fill = 0;
+  int in_datatype = 16;  // DT_FLOAT32
+  bool in_swap = false;
+  int out_datatype = 16;
+};
+
+// Test hooks, called once per token (never per voxel).
+struct PipelineHooks {
+  std::function<void(std::int64_t first_output_plane)> after_xy;
+  std::function<void(std::int64_t first_output_plane)> before_z;
+};
+
+struct PipelineStats {
+  int peak_live_tokens = 0;
+  std::size_t peak_raw = 0, peak_mid = 0, peak_out = 0;
+  std::size_t overflows = 0;  // pool acquisitions beyond the declared capacity
+  std::uint64_t planes_read = 0;
+};
+
+class Resampler {
+public:
+  virtual ~Resampler() = default;
+  // Reads nx*ny*nz stored voxels from `in` and writes mx*my*mz to `out`.
+  virtual void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& hooks = {}) = 0;
+  virtual PipelineStats stats() const = 0;
+};
+
+// What the memory planner needs to know about this job.
+MemoryRequest memory_request(const ResampleSetup& setup, int threads, std::uint64_t limit);
+
+std::unique_ptr<Resampler> make_resampler(const ResampleSetup& setup, const MemoryPlan& plan);
+
+}  // namespace respace

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// Conversion between stored voxel bytes and the working type W (float for
+// inputs up to 16 bits and float32, double for wider types; SPEC §4).
+// The datatype is dispatched once per plane or row by visit_datatype(), a
+// switch into templates; the loops themselves have no branches on type.
+//
+// Encoding to an integer type rounds half away from zero and clamps to the
+// type's range (cubic overshoot never wraps); NaN becomes 0.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <nifti/nifti1.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "io/error.hpp"
+
+namespace respace {
+
+template <class T>
+struct TypeTag { using type = T; };
+
+template <class F>
+decltype(auto) visit_datatype(int datatype, F&& f) {
+  switch (datatype) {
+    case DT_UINT8: return f(TypeTag<std::uint8_t>{});
+    case DT_INT8: return f(TypeTag<std::int8_t>{});
+    case DT_INT16: return f(TypeTag<std::int16_t>{});
+    case DT_UINT16: return f(TypeTag<std::uint16_t>{});
+    case DT_INT32: return f(TypeTag<std::int32_t>{});
+    case DT_UINT32: return f(TypeTag<std::uint32_t>{});
+    case DT_INT64: return f(TypeTag<std::int64_t>{});
+    case DT_UINT64: return f(TypeTag<std::uint64_t>{});
+    case DT_FLOAT32: return f(TypeTag<float>{});
+    case DT_FLOAT64: return f(TypeTag<double>{});
+    default: throw Error(ExitCode::internal, "unsupported datatype reached the engine");
+  }
+}
+
+// True when the working type for this datatype is double.
+inline bool needs_double(int datatype) {
+  switch (datatype) {
+    case DT_INT32: case DT_UINT32: case DT_INT64: case DT_UINT64: case DT_FLOAT64: return true;
+    default: return false;
+  }
+}
+
+template <class T>
+inline T byteswap_value(T v) {
+  unsigned char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  std::reverse(b, b + sizeof(T));
+  std::memcpy(&v, b, sizeof(T));
+  return v;
+}
+
+// n stored values (possibly byte-swapped) -> W.
+template <class T, class W>
+void decode(const unsigned char* src, W* dst, std::size_t n, bool swap) {
+  for (std::size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, src + i * sizeof(T), sizeof(T));
+    if (swap) v = byteswap_value(v);
+    dst[i] = static_cast<W>(v);
+  }
+}
+
+template <class T, class W>
+inline T to_stored(W v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(v);
+  } else {
+    if (std::isnan(v)) return T(0);
+    // Bounds as W: for 64-bit types max() is not representable, so compare
+    // against 2^63 or 2^64 exactly and saturate.
+    const W lo = static_cast<W>(std::numeric_limits<T>::lowest());
+    const W hi_excl = static_cast<W>(std::numeric_limits<T>::max() / 2 + 1) * W(2);
+    const W r = std::round(v);
+    if (r <= lo) return std::numeric_limits<T>::lowest();
+    if (r >= hi_excl) return std::numeric_limits<T>::max();
+    return static_cast<T>(r);
+  }
+}
+
+// n working values -> stored values (native byte order).
+template <class T, class W>
+void encode(const W* src, unsigned char* dst, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const T v = to_stored<T>(src[i]);
+    std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
+  }
+}
+
+}  // namespace respace

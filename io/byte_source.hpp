@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// Sequential byte sources for voxel data: a plain file, or a gzip stream
+// inflated on the fly. Neither ever holds more than its fixed buffer
+// (kReadBuffer bytes of compressed input plus zlib's 32 KiB window); the
+// caller pulls exactly the bytes it needs, plane by plane.
+//
+// gzip is recognised by its magic bytes, not by the file name. Several gzip
+// members in a row are read as one stream (RFC 1952 §2.2). Anything that
+// follows the last member and is not another member is "trailing garbage"
+// and an error, as are a truncated stream and a bad CRC (zlib checks it at
+// the end of each member, which finish() reaches).
+//
+// Thread safety: a source is used by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace respace {
+
+class ByteSource {
+public:
+  virtual ~ByteSource() = default;
+  // Reads exactly n bytes into dst, or throws Error(bad_input) naming the file.
+  virtual void read_exact(void* dst, std::size_t n) = 0;
+  // Skips n bytes (reads and discards through a small fixed buffer).
+  void skip(std::uint64_t n);
+  // Called after the last needed byte: a gzip source reads on to the end of
+  // the stream so the CRC and the absence of trailing garbage are checked.
+  virtual void finish() = 0;
+  // Bytes consumed from the file so far (compressed bytes for gzip).
+  virtual std::uint64_t file_bytes_read() const = 0;
+  virtual bool is_gzip() const = 0;
+};
+
+// Opens `path` and positions it at byte `offset` of the (decompressed)
+// stream. Throws Error(bad_input) when the file cannot be opened.
+std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset);
+
+// True when the file starts with the gzip magic bytes 1f 8b.
+bool file_is_gzip(const std::string& path);
+
+// Size of the compressed input buffer of a gzip source (declared capacity).
+constexpr std::size_t kReadBuffer = std::size_t{1} << 20;
+
+}  // namespace respace

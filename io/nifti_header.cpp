@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include "io/nifti_header.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "io/error.hpp"
+
+namespace respace {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw Error(ExitCode::bad_input, path + ": " + what);
+}
+
+}  // namespace
+
+int scalar_bytes(int datatype) {
+  switch (datatype) {
+    case DT_UINT8: case DT_INT8: return 1;
+    case DT_INT16: case DT_UINT16: return 2;
+    case DT_INT32: case DT_UINT32: case DT_FLOAT32: return 4;
+    case DT_INT64: case DT_UINT64: case DT_FLOAT64: return 8;
+    default: return 0;
+  }
+}
+
+std::string datatype_name(int datatype) {
+  switch (datatype) {
+    case DT_UINT8: return "uint8";
+    case DT_INT8: return "int8";
+    case DT_INT16: return "int16";
+    case DT_UINT16: return "uint16";
+    case DT_INT32: return "int32";
+    case DT_UINT32: return "uint32";
+    case DT_INT64: return "int64";
+    case DT_UINT64: return "uint64";
+    case DT_FLOAT32: return "float32";
+    case DT_FLOAT64: return "float64";
+    case DT_FLOAT128: return "float128";
+    case DT_COMPLEX64: return "complex64";
+    case DT_COMPLEX128: return "complex128";
+    case DT_COMPLEX256: return "complex256";
+    case DT_RGB24: return "RGB24";
+    case DT_RGBA32: return "RGBA32";
+    case DT_BINARY: return "binary (1 bit)";
+    default: return "unknown datatype code " + std::to_string(datatype);
+  }
+}
+
+InputVolume InputVolume::open(const std::string& path) {
+  {  // A clear message for the common case before nifticlib says anything.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    struct stat st;
+    bool ok = ::fstat(fd, &st) == 0;
+    ::close(fd);
+    if (!ok || S_ISDIR(st.st_mode)) fail(path, "not a regular file");
+  }
+  nifti_set_debug_level(0);
+  InputVolume v;
+  v.path_ = path;
+  v.nim_.reset(nifti_image_read(path.c_str(), 0));
+  if (!v.nim_)
+    fail(path, "not a readable NIfTI-1/NIfTI-2 header (bad magic, size or dimensions)");
+  const nifti_image& h = *v.nim_;
+  if (!h.iname) fail(path, "the image file that goes with this header was not found");
+  v.data_path_ = h.iname;
+
+  if (h.datatype == DT_COMPLEX64 || h.datatype == DT_COMPLEX128 || h.datatype == DT_COMPLEX256)
+    fail(path, "complex data (" + datatype_name(h.datatype) +
+                   ") cannot be resampled by respace; split it into real and imaginary volumes first");
+  if (h.intent_code >= 3000 && h.intent_code < 3100)
+    fail(path, "CIFTI file (intent code " + std::to_string(h.intent_code) +
+                   "): not a spatial volume, respace refuses it");
+  if (scalar_bytes(h.datatype) == 0)
+    fail(path, "datatype " + datatype_name(h.datatype) + " is not supported (yet)");
+  if (scalar_bytes(h.datatype) != h.nbyper) fail(path, "bytes per voxel do not match the datatype");
+  for (int d = 1; d <= 7; ++d)
+    if (h.dim[d] < 1 && d <= h.dim[0]) fail(path, "impossible dimension dim[" + std::to_string(d) + "] = " +
+                                                     std::to_string(h.dim[d]));
+  if (h.nx < 1 || h.ny < 1 || h.nz < 1) fail(path, "impossible dimensions");
+  return v;
+}
+
+bool InputVolume::needs_swap() const {
+  return nim_->nbyper > 1 && nim_->byteorder != nifti_short_order();
+}
+
+int InputVolume::nifti_version() const {
+  return (nim_->nifti_type == NIFTI_FTYPE_NIFTI2_1 || nim_->nifti_type == NIFTI_FTYPE_NIFTI2_2) ? 2 : 1;
+}
+
+std::int64_t InputVolume::volumes() const {
+  std::int64_t n = 1;
+  for (int d = 4; d <= 7 && d <= nim_->dim[0]; ++d) n *= nim_->dim[d];
+  return n;
+}
+
+std::unique_ptr<ByteSource> InputVolume::open_data() const {
+  return open_byte_source(data_path_, data_offset());
+}
+
+}  // namespace respace

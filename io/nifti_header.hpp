@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// The input side of a NIfTI file: nifticlib parses the header and the
+// extensions (NIfTI-1 or NIfTI-2; .nii, .nii.gz, .hdr/.img, .hdr/.img.gz)
+// and never the voxel data, which is streamed through a ByteSource.
+//
+// Thread safety: an InputVolume is immutable after open().
+#pragma once
+
+#include <nifti/nifti2_io.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "io/byte_source.hpp"
+
+namespace respace {
+
+struct NiftiImageDeleter {
+  void operator()(nifti_image* p) const { nifti_image_free(p); }
+};
+using NiftiImagePtr = std::unique_ptr<nifti_image, NiftiImageDeleter>;
+
+class InputVolume {
+public:
+  // Reads and validates the header. Throws Error(bad_input) with a message
+  // naming the file and the fault.
+  static InputVolume open(const std::string& path);
+
+  const nifti_image& header() const { return *nim_; }
+  const std::string& path() const { return path_; }
+  const std::string& data_path() const { return data_path_; }
+  std::uint64_t data_offset() const { return static_cast<std::uint64_t>(nim_->iname_offset); }
+  bool needs_swap() const;
+  int datatype() const { return nim_->datatype; }
+  int bytes_per_voxel() const { return nim_->nbyper; }
+  int nifti_version() const;  // 1 or 2 (ANALYZE 7.5 reads as 1)
+  std::int64_t nx() const { return nim_->nx; }
+  std::int64_t ny() const { return nim_->ny; }
+  std::int64_t nz() const { return nim_->nz; }
+  // Number of 3-D volumes: the product of dims 4..7.
+  std::int64_t volumes() const;
+  std::uint64_t plane_bytes() const {
+    return static_cast<std::uint64_t>(nx()) * static_cast<std::uint64_t>(ny()) *
+           static_cast<std::uint64_t>(bytes_per_voxel());
+  }
+  // Opens the voxel data positioned at its first byte.
+  std::unique_ptr<ByteSource> open_data() const;
+
+private:
+  std::string path_;
+  std::string data_path_;
+  NiftiImagePtr nim_;
+};
+
+// Name of a NIfTI datatype code, for messages ("float32", "complex64", ...).
+std::string datatype_name(int datatype);
+
+// Bytes per voxel of a supported scalar datatype, or 0 when unsupported.
+int scalar_bytes(int datatype);
+
+}  // namespace respace

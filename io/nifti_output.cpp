@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#include "io/nifti_output.hpp"
+
+#include <cstring>
+
+#include "io/error.hpp"
+
+namespace respace {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void append(std::vector<unsigned char>& out, const void* p, std::size_t n) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  out.insert(out.end(), b, b + n);
+}
+
+void append_i32(std::vector<unsigned char>& out, std::int32_t v) { append(out, &v, sizeof v); }
+
+}  // namespace
+
+OutputNames output_names(const std::string& path) {
+  auto stem = [&](std::size_t n) { return path.substr(0, path.size() - n); };
+  if (ends_with(path, ".nii.gz")) return {path, path, true};
+  if (ends_with(path, ".nii")) return {path, path, false};
+  if (ends_with(path, ".hdr.gz") || ends_with(path, ".img.gz"))
+    return {stem(7) + ".hdr.gz", stem(7) + ".img.gz", true};
+  if (ends_with(path, ".hdr") || ends_with(path, ".img")) return {stem(4) + ".hdr", stem(4) + ".img", false};
+  throw Error(ExitCode::usage, path + ": the output name must end in .nii, .nii.gz, .hdr, .img, "
+                                      ".hdr.gz or .img.gz");
+}
+
+SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& grid, int version,
+                                  bool pair) {
+  nifti_image nim = input;  // shallow copy: only value fields are changed below
+  nim.nx = nim.dim[1] = grid.dims[0];
+  nim.ny = nim.dim[2] = grid.dims[1];
+  nim.nz = nim.dim[3] = grid.dims[2];
+  if (nim.dim[0] < 3) nim.dim[0] = nim.ndim = 3;
+  nim.nvox = 1;
+  for (int d = 1; d <= nim.dim[0]; ++d) nim.nvox *= nim.dim[d];
+  nim.dx = nim.pixdim[1] = grid.pixdim[0];
+  nim.dy = nim.pixdim[2] = grid.pixdim[1];
+  nim.dz = nim.pixdim[3] = grid.pixdim[2];
+  nim.qoffset_x = grid.qoffset[0];
+  nim.qoffset_y = grid.qoffset[1];
+  nim.qoffset_z = grid.qoffset[2];
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) nim.sto_xyz.m[r][c] = grid.sform[r][c];
+  if (grid.reset_slice_timing) {
+    nim.slice_code = 0;
+    nim.slice_start = 0;
+    nim.slice_end = 0;
+  }
+  nim.datatype = grid.datatype;
+  nifti_datatype_sizes(nim.datatype, &nim.nbyper, &nim.swapsize);
+
+  bool needs_v2 = false;
+  for (int d = 1; d <= 7; ++d) needs_v2 |= nim.dim[d] > 32767;
+  SerializedHeader out;
+  out.version = (version == 2 || needs_v2) ? 2 : 1;
+
+  std::uint64_t ext_bytes = 0;
+  for (int i = 0; i < nim.num_ext; ++i) ext_bytes += static_cast<std::uint64_t>(nim.ext_list[i].esize);
+
+  if (out.version == 1) {
+    nim.nifti_type = pair ? NIFTI_FTYPE_NIFTI1_2 : NIFTI_FTYPE_NIFTI1_1;
+    nifti_1_header h;
+    if (nifti_convert_nim2n1hdr(&nim, &h) != 0) throw Error(ExitCode::internal, "cannot build the NIfTI-1 header");
+    out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
+    h.vox_offset = static_cast<float>(out.vox_offset);
+    append(out.bytes, &h, sizeof h);
+  } else {
+    nim.nifti_type = pair ? NIFTI_FTYPE_NIFTI2_2 : NIFTI_FTYPE_NIFTI2_1;
+    nifti_2_header h;
+    if (nifti_convert_nim2n2hdr(&nim, &h) != 0) throw Error(ExitCode::internal, "cannot build the NIfTI-2 header");
+    out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
+    h.vox_offset = static_cast<std::int64_t>(out.vox_offset);
+    append(out.bytes, &h, sizeof h);
+  }
+  const unsigned char extender[4] = {static_cast<unsigned char>(nim.num_ext > 0 ? 1 : 0), 0, 0, 0};
+  append(out.bytes, extender, 4);
+  for (int i = 0; i < nim.num_ext; ++i) {
+    const nifti1_extension& e = nim.ext_list[i];
+    append_i32(out.bytes, e.esize);
+    append_i32(out.bytes, e.ecode);
+    append(out.bytes, e.edata, static_cast<std::size_t>(e.esize - 8));
+  }
+  return out;
+}
+
+}  // namespace respace

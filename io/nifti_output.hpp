@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// The output side of a NIfTI file: the header of the resampled volume is the
+// input's nifti_image with the grid fields replaced, serialised by
+// nifticlib's own conversion (nifti_convert_nim2n1hdr / n2hdr), followed by
+// the input's extensions copied byte for byte. Every field SPEC §5 lists as
+// "copied unchanged" is therefore copied by construction.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <nifti/nifti2_io.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace respace {
+
+// The grid part of the output header (everything else comes from the input).
+struct OutputGrid {
+  std::array<std::int64_t, 3> dims{};
+  std::array<double, 3> pixdim{};
+  std::array<double, 3> qoffset{};                 // new qform origin
+  std::array<std::array<double, 4>, 3> sform{};    // rows of the new sform
+  bool reset_slice_timing = false;                 // slice axis resampled
+  int datatype = 0;
+};
+
+// Where the output goes, decided by the name: X.nii, X.nii.gz, or a pair
+// X.hdr + X.img (also named by X.img), or X.hdr.gz + X.img.gz.
+struct OutputNames {
+  std::string header;
+  std::string image;  // equal to header for single-file outputs
+  bool gzip = false;
+  bool pair() const { return header != image; }
+};
+
+// Throws Error(usage) for a name with none of the extensions above.
+OutputNames output_names(const std::string& path);
+
+struct SerializedHeader {
+  std::vector<unsigned char> bytes;  // header + extender + extensions
+  std::uint64_t vox_offset = 0;      // where the data starts in the image file
+  int version = 1;                   // 1 or 2
+};
+
+// `version` is the input's NIfTI version; NIfTI-2 is chosen when a dimension
+// exceeds the NIfTI-1 limit of 32767.
+SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& grid, int version,
+                                  bool pair);
+
+}  // namespace respace
