@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "io/error.hpp"
@@ -68,6 +69,11 @@ InputVolume InputVolume::open(const std::string& path) {
   if (!v.nim_)
     fail(path, "not a readable NIfTI-1/NIfTI-2 header (bad magic, size or dimensions)");
   const nifti_image& h = *v.nim_;
+  // nifti_image.nifti_type says NIFTI-1 even for NIfTI-2 files; the raw
+  // header read reports the version.
+  int nver = 1;
+  std::free(nifti_read_header(path.c_str(), &nver, 0));
+  v.version_ = nver == 2 ? 2 : 1;
   if (!h.iname) fail(path, "the image file that goes with this header was not found");
   v.data_path_ = h.iname;
 
@@ -89,10 +95,6 @@ InputVolume InputVolume::open(const std::string& path) {
 
 bool InputVolume::needs_swap() const {
   return nim_->nbyper > 1 && nim_->byteorder != nifti_short_order();
-}
-
-int InputVolume::nifti_version() const {
-  return (nim_->nifti_type == NIFTI_FTYPE_NIFTI2_1 || nim_->nifti_type == NIFTI_FTYPE_NIFTI2_2) ? 2 : 1;
 }
 
 std::int64_t InputVolume::volumes() const {

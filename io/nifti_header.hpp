@@ -34,7 +34,7 @@ public:
   bool needs_swap() const;
   int datatype() const { return nim_->datatype; }
   int bytes_per_voxel() const { return nim_->nbyper; }
-  int nifti_version() const;  // 1 or 2 (ANALYZE 7.5 reads as 1)
+  int nifti_version() const { return version_; }  // 1 or 2 (ANALYZE 7.5 reads as 1)
   std::int64_t nx() const { return nim_->nx; }
   std::int64_t ny() const { return nim_->ny; }
   std::int64_t nz() const { return nim_->nz; }
@@ -51,6 +51,7 @@ private:
   std::string path_;
   std::string data_path_;
   NiftiImagePtr nim_;
+  int version_ = 1;
 };
 
 // Name of a NIfTI datatype code, for messages ("float32", "complex64", ...).

@@ -313,7 +313,7 @@ def check_geometry(ih, oh, pl):
     return probs
 
 
-def check_values(out, ref, data_range, pos, order, label=""):
+def check_values(out, ref, data_range, pos, in_shape, order, label=""):
     """Float outputs: max |out-ref| <= 1e-5 * data range."""
     err = np.abs(out.astype(np.float64) - ref)
     tol = 1e-5 * data_range
@@ -324,8 +324,13 @@ def check_values(out, ref, data_range, pos, order, label=""):
     msg = (f"{label}values: {int(bad.sum())}/{bad.size} voxels off by > {tol:.3g} "
            f"(max {np.nanmax(err):.4g}); first at {where}: got {out[tuple(where)]!r} "
            f"expected {ref[tuple(where)]!r}")
+    # diagnostics for borderline positions (never used to excuse a mismatch)
+    near_edge = [min(abs(p[w] + 0.5), abs(p[w] - (nk - 0.5))) < 1e-6
+                 for p, w, nk in zip(pos, where, in_shape)]
+    if any(near_edge):
+        msg += "; first bad voxel is within 1e-6 of the FOV edge"
     if order == 0:
-        msg += f"; positions at exact .5 ties in this grid: {tie_count(pos)}"
+        msg += f"; positions within 1e-6 of a .5 tie: {tie_count(pos)}"
         on_tie = [np.abs(p[w] - np.floor(p[w]) - 0.5) < 1e-6
                   for p, w in zip(pos, where)]
         msg += f" (first bad voxel on a tie axis: {any(on_tie)})"
@@ -404,7 +409,8 @@ def resample_case(name, data, hdr, args, targets=None, size=None, grid="center",
         if np.issubdtype(dt, np.integer) and not check_scaled:
             probs += check_int_values(gv, ref, dt, int_tie_window, label)
         else:
-            probs += check_values(gv, ref, src.max() - src.min(), pos, order, label)
+            probs += check_values(gv, ref, src.max() - src.min(), pos,
+                                  sv.shape, order, label)
     return probs
 
 
@@ -498,6 +504,26 @@ def case_near_identity():
     t = (0.1000005, 0.1, 0.0999995)
     return resample_case("near_ident", data, hdr,
                          ["--spacing"] + [repr(v) for v in t], t, None, "center", 1)
+
+
+def case_fill(order, dtype=np.float32):
+    """Origin policy, x 0.1 -> 0.055 on n=23: m=42 and the last x sample sits
+    at p = 41*0.55 = 22.55 > n-0.5, i.e. clearly outside the FOV -> fill 0.
+    (With spacing-derived sizes only 'origin' can place samples outside.)"""
+    g = GEOMS["oblique"]
+    f = smooth_field(g["shape"], 15, -3000 if dtype == np.int16 else 5.0, 3000)
+    data = (np.round(f) if dtype == np.int16 else f).astype(dtype)
+    hdr = build_header(g["shape"], dtype, g)
+    t = (0.055, None, None)
+    probs = resample_case(f"fill_{np.dtype(dtype).name}_o{order}", data, hdr,
+                          ["--x-spacing", "0.055", "--grid", "origin", "--order",
+                           str(order)], t, None, "origin", order)
+    s = np.linalg.norm(input_affine(read_raw_header(
+        path(f"fill_{np.dtype(dtype).name}_o{order}_in.nii.gz")))[:3, :3], axis=0)
+    m, r, a = plan(g["shape"], s, t, None, "origin")[0]
+    if not a + (m - 1) * r > g["shape"][0] - 0.5 + 1e-2:
+        probs.append("test design: no sample clearly outside the FOV")
+    return probs
 
 
 def case_collapse(grid):
@@ -649,39 +675,56 @@ def expect_failure(args, code, out, what):
     return probs
 
 
-def case_errors():
+def error_input(tag):
     data, hdr = float_input("oblique", 81)
-    inp = fresh("err_in.nii.gz")
+    inp = fresh(f"err_{tag}_in.nii.gz")
     write_nifti(inp, hdr, data)
-    probs = []
-    for order in ("2", "3"):
-        out = fresh(f"err_order{order}.nii.gz")
-        probs += expect_failure([inp, out, "--order", order], 2, out,
-                                f"--order {order}")
-    out = fresh("err_zero.nii.gz")
-    probs += expect_failure([inp, out, "--spacing", "0", "0.1", "0.1"], 2, out,
-                            "--spacing 0 0.1 0.1")
-    probs += expect_failure([], 2, None, "no arguments")
+    return inp
+
+
+REQ = ["--x-spacing", "0.15"]  # a valid request, so only the tested fault remains
+
+
+def case_bad_order(order):
+    """Orders other than 0/1 are a usage error (2) and create no output."""
+    inp, out = error_input(f"order{order}"), fresh(f"err_order{order}.nii.gz")
+    return expect_failure([inp, out, "--order", order] + REQ, 2, out,
+                          f"--order {order}")
+
+
+def case_bad_usage():
+    inp, out = error_input("usage"), fresh("err_usage.nii.gz")
+    return (expect_failure([inp, out, "--spacing", "0", "0.1", "0.1"], 2, out,
+                           "--spacing 0 0.1 0.1") +
+            expect_failure([], 2, None, "no arguments"))
+
+
+def case_bad_input():
+    """Unreadable input is 'invalid input' (3) and creates no output."""
     garbage = fresh("err_garbage.nii")
     with open(garbage, "wb") as f:
         f.write(b"this is not a nifti file" * 40)
     out = fresh("err_garbage_out.nii.gz")
-    probs += expect_failure([garbage, out], 3, out, "garbage input")
+    probs = expect_failure([garbage, out] + REQ, 3, out, "garbage input")
     out = fresh("err_missing_out.nii.gz")
-    probs += expect_failure([path("does_not_exist.nii.gz"), out], 3, out,
+    probs += expect_failure([path("does_not_exist.nii.gz"), out] + REQ, 3, out,
                             "missing input")
-    # existing output without --force: exit 4, file untouched
-    out = fresh("err_exists.nii.gz")
+    return probs
+
+
+def case_existing_output():
+    """Existing output without --force: exit 4, file untouched; --force
+    then overwrites it."""
+    inp, out = error_input("exists"), fresh("err_exists.nii.gz")
     sentinel = b"pre-existing output, must not be touched\n"
     with open(out, "wb") as f:
         f.write(sentinel)
-    probs += expect_failure([inp, out, "--x-spacing", "0.15"], 4, None,
-                            "existing output without --force")
+    probs = expect_failure([inp, out] + REQ, 4, None,
+                           "existing output without --force")
     with open(out, "rb") as f:
         if f.read() != sentinel:
             probs.append("existing output was modified without --force")
-    rc, so, se = run_respace([inp, out, "--x-spacing", "0.15", "--force",
-                              "--quiet"])
+    rc, so, se = run_respace([inp, out, "--force", "--quiet"] + REQ)
     if rc != 0:
         probs.append(f"--force overwrite: exit {rc}; {tail(se)}")
     else:
@@ -713,6 +756,9 @@ def all_cases():
          lambda: case_identity(["--size", "23", "19", "17", "--grid", "corners"],
                                "corners")),
         ("near_identity_outside_1e-6", case_near_identity),
+        ("fill_outside_fov_o0", lambda: case_fill(0)),
+        ("fill_outside_fov_o1", lambda: case_fill(1)),
+        ("fill_outside_fov_int16_o1", lambda: case_fill(1, np.int16)),
         ("collapse_center", lambda: case_collapse("center")),
         ("collapse_fov", lambda: case_collapse("fov")),
         ("qform_only_geometry", lambda: case_xform("qform_only")),
@@ -730,7 +776,11 @@ def all_cases():
         ("header_fields_and_scaling", case_header_fields),
         ("plain_nii_output", case_plain_nii),
         ("option_invariance", case_option_invariance),
-        ("usage_and_output_errors", case_errors),
+        ("error_order_2", lambda: case_bad_order("2")),
+        ("error_order_3", lambda: case_bad_order("3")),
+        ("error_bad_usage", case_bad_usage),
+        ("error_invalid_input", case_bad_input),
+        ("error_existing_output_and_force", case_existing_output),
         ("memory_limit_too_small", case_memory_too_small),
     ]
     return cases

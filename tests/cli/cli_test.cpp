@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+// The real `respace` binary: exit codes and messages, nothing left behind
+// after a failure or SIGTERM, outputs read back by nifticlib, nifti_tool and
+// gzip, and the peak memory of a run on a volume over 1 GiB.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "io/nifti_header.hpp"
+#include "run_child.hpp"
+
+namespace respace {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ChildResult;
+using testing::run_child;
+
+class Cli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/respace-cli-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(dir_)) v.push_back(e.path().filename().string());
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  void make_volume(const std::string& name, int nx, int ny, int nz, const std::string& dtype = "float32") {
+    ChildResult r = run_child({RESPACE_MAKE_VOLUME, file(name), std::to_string(nx), std::to_string(ny),
+                               std::to_string(nz), "--datatype", dtype});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  ChildResult respace(std::vector<std::string> args) {
+    args.insert(args.begin(), RESPACE_BIN);
+    return run_child(args);
+  }
+  static int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, HelpAndVersion) {
+  ChildResult r = respace({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Examples"), std::string::npos);
+  r = respace({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("respace ", 0), 0u);
+}
+
+TEST_F(Cli, UsageErrorsExitTwoWithOneLine) {
+  make_volume("in.nii.gz", 8, 8, 8);
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{}, {file("in.nii.gz")}, {file("in.nii.gz"), file("o.nii.gz")},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "2"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--z-spacing", "2"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--order", "3"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--grid", "middle"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "-1"},
+        {file("in.nii.gz"), file("o.mgz"), "--spacing", "1", "1", "1"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--memory-limit", "lots"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--bogus"}}) {
+    ChildResult r = respace(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("respace: ", 0), 0u) << r.err;
+  }
+  ChildResult r = respace({file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--order", "2"});
+  EXPECT_NE(r.err.find("not available"), std::string::npos) << r.err;
+  EXPECT_EQ(entries(), std::vector<std::string>{"in.nii.gz"});
+}
+
+TEST_F(Cli, BadInputExitsThreeAndLeavesNothing) {
+  make_volume("in.nii.gz", 16, 16, 16);
+  const std::string in = file("in.nii.gz");
+  // Truncate the gzip stream to half.
+  fs::copy_file(in, file("cut.nii.gz"));
+  fs::resize_file(file("cut.nii.gz"), fs::file_size(in) / 2);
+  for (const char* bad : {"cut.nii.gz", "missing.nii.gz"}) {
+    ChildResult r = respace({file(bad), file("out.nii.gz"), "--spacing", "0.2", "0.2", "0.2"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(bad), std::string::npos) << "names the file: " << r.err;
+  }
+  EXPECT_EQ(entries(), (std::vector<std::string>{"cut.nii.gz", "in.nii.gz"})) << "no output, no temporary";
+}
+
+TEST_F(Cli, ExistingOutputAndInputAreProtected) {
+  make_volume("in.nii.gz", 8, 8, 8);
+  const std::string in = file("in.nii.gz");
+  const auto before = fs::file_size(in);
+  ChildResult r = respace({in, in, "--spacing", "0.2", "0.2", "0.2", "--force"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(fs::file_size(in), before);
+  { std::ofstream(file("out.nii.gz")) << "keep me"; }
+  r = respace({in, file("out.nii.gz"), "--spacing", "0.2", "0.2", "0.2"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("--force"), std::string::npos);
+  EXPECT_EQ(testing::slurp(file("out.nii.gz")), "keep me");
+  r = respace({in, file("out.nii.gz"), "--spacing", "0.2", "0.2", "0.2", "--force", "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(InputVolume::open(file("out.nii.gz")).nx(), 4);
+}
+
+TEST_F(Cli, MemoryLimitTooSmallExitsFiveNamingTheSmallest) {
+  make_volume("in.nii.gz", 64, 64, 8);
+  ChildResult r = respace({file("in.nii.gz"), file("out.nii.gz"), "--spacing", "0.2", "0.2", "0.2",
+                           "--memory-limit", "1M"});
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("smallest"), std::string::npos) << r.err;
+  EXPECT_EQ(entries(), std::vector<std::string>{"in.nii.gz"});
+}
+
+TEST_F(Cli, DryRunPrintsThePlanAndWritesNothing) {
+  make_volume("in.nii.gz", 20, 20, 30);
+  ChildResult r = respace({file("in.nii.gz"), file("out.nii.gz"), "--z-spacing", "0.15", "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* word : {"20 x 20 x 20", "affine", "Memory", "tokens", "0.15"})
+    EXPECT_NE(r.out.find(word), std::string::npos) << word << " in\n" << r.out;
+  EXPECT_EQ(entries(), std::vector<std::string>{"in.nii.gz"});
+}
+
+TEST_F(Cli, OutputsReadBackByIndependentReaders) {
+  make_volume("in.nii.gz", 30, 24, 18, "int16");
+  for (const char* out : {"o.nii.gz", "o.nii", "p.hdr", "q.img.gz"}) {
+    ChildResult r = respace({file("in.nii.gz"), file(out), "--spacing", "0.13", "0.07", "0.2", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << out << ": " << r.err;
+  }
+  EXPECT_EQ(entries(), (std::vector<std::string>{"in.nii.gz", "o.nii", "o.nii.gz", "p.hdr", "p.img", "q.hdr.gz",
+                                                 "q.img.gz"}));
+  for (const char* out : {"o.nii.gz", "o.nii", "p.hdr", "q.hdr.gz"}) {
+    const InputVolume v = InputVolume::open(file(out));
+    EXPECT_EQ(v.nx(), 23);  // 30 * 0.1 / 0.13 = 23.08
+    EXPECT_EQ(v.ny(), 34);  // 24 * 0.1 / 0.07 = 34.29
+    EXPECT_EQ(v.nz(), 9);
+    EXPECT_EQ(v.datatype(), DT_INT16);
+  }
+  EXPECT_EQ(std::system(("gzip -t " + file("o.nii.gz") + " " + file("q.img.gz")).c_str()), 0);
+  if (std::system("command -v nifti_tool >/dev/null 2>&1") == 0) {
+    ChildResult r = run_child({"/bin/sh", "-c", "nifti_tool -disp_hdr -field dim -field pixdim -infiles " + file("o.nii.gz")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("23 34 9"), std::string::npos) << r.out;
+    r = run_child({"/bin/sh", "-c", "nifti_tool -check_hdr -check_nim -infiles " + file("o.nii.gz")});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+}
+
+TEST_F(Cli, SigtermMidWriteLeavesNoFiles) {
+  make_volume("in.nii.gz", 512, 512, 96);
+  ChildResult r = run_child({RESPACE_BIN, file("in.nii.gz"), file("out.nii.gz"), "--spacing", "0.05", "0.05",
+                             "0.05", "--compression-level", "9", "--threads", "1"},
+                            700);
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << "the run should still have been going: " << r.out << r.err;
+  EXPECT_EQ(entries(), std::vector<std::string>{"in.nii.gz"});
+}
+
+// SPEC §6 and issue 2: a gzipped volume of 1.125 GiB (1536 x 1536 x 128
+// float32) resampled with --memory-limit 256M. A whole-volume load would
+// need 1.125 GiB for the input alone.
+TEST_F(Cli, PeakMemoryOfAGigabyteVolumeStaysUnderTheLimit) {
+#if defined(RESPACE_SANITIZED)
+  GTEST_SKIP() << "resident memory is meaningless under AddressSanitizer";
+#endif
+  make_volume("big.nii.gz", 1536, 1536, 128);
+  ChildResult r = respace({file("big.nii.gz"), file("out.nii.gz"), "--spacing", "0.15", "0.15", "0.15",
+                           "--memory-limit", "256M", "--compression-level", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::uint64_t limit = std::uint64_t{256} << 20;
+  EXPECT_LT(r.peak_rss, limit) << r.out;
+  std::cout << "[ info ] peak RSS " << (r.peak_rss >> 20) << " MiB for a 1152 MiB volume, limit 256 MiB\n";
+  const InputVolume v = InputVolume::open(file("out.nii.gz"));
+  EXPECT_EQ(v.nx(), 1024);
+  EXPECT_EQ(v.nz(), 85);
+}
+
+}  // namespace
+}  // namespace respace
