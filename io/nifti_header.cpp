@@ -83,6 +83,11 @@ InputVolume InputVolume::open(const std::string& path) {
   if (h.intent_code >= 3000 && h.intent_code < 3100)
     fail(path, "CIFTI file (intent code " + std::to_string(h.intent_code) +
                    "): not a spatial volume, respace refuses it");
+  // FreeSurfer writes surface overlays of an ico7 sphere (163842 vertices)
+  // as a 27307 x 1 x 6 "volume" (nibabel undoes the hack on reading).
+  if (h.nx == 27307 && h.ny == 1 && h.nz == 6)
+    fail(path, "FreeSurfer surface overlay (163842 vertices stored as 27307 x 1 x 6): not a spatial volume, "
+               "respace refuses it");
   if (scalar_bytes(h.datatype) == 0)
     fail(path, "datatype " + datatype_name(h.datatype) + " is not supported (yet)");
   if (scalar_bytes(h.datatype) != h.nbyper) fail(path, "bytes per voxel do not match the datatype");
