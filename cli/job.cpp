@@ -88,7 +88,9 @@ JobPlan plan_job(const Options& o) {
     }
 
   p.setup.grid = plan_grid(p.geometry, o.grid);
-  p.setup.order = o.order == 0 ? Order::nearest : Order::linear;
+  p.setup.order = static_cast<Order>(o.order);
+  p.setup.boundary = o.boundary.value_or(default_boundary(p.setup.order));
+  p.setup.fill = o.fill;
   p.setup.in_datatype = p.input.datatype();
   p.setup.in_swap = p.input.needs_swap();
   p.setup.out_datatype = p.input.datatype();
@@ -124,7 +126,7 @@ JobResult run_job(const JobPlan& p, const Options& o) {
   for (int k = 0; k < 3; ++k) {
     og.dims[k] = g.axis[k].m;
     og.pixdim[k] = g.pixdim_out[k];
-    og.qoffset[k] = p.geometry.has_qform ? g.qform_out[k][3] : 0.0;
+    og.qoffset[k] = p.geometry.has_qform ? g.qform_out[k][3] : g.primary_out[k][3];
   }
   const Mat4& s = p.geometry.has_sform ? g.sform_out : g.primary_out;
   for (int r = 0; r < 3; ++r)

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cmath>
 #include <sstream>
 #include <vector>
 
@@ -23,6 +24,7 @@ const char* kExamples =
     "  respace in.nii.gz out.nii.gz --z-spacing 0.15            # only z changes\n"
     "  respace in.nii.gz out.nii.gz --size 256 256 256          # fixed size, FOV kept\n"
     "  respace in.nii.gz out.nii --spacing 0.2 0.2 0.2 --order 0 --grid origin\n"
+    "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --order 3        # cubic B-spline, mirror\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --dry-run\n"
     "Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid input,\n"
     "            4 output problem, 5 memory limit too small.\n";
@@ -39,7 +41,13 @@ po::options_description option_table() {
       ("z-spacing", po::value<double>(), "target spacing of z in mm")
       ("size", po::value<std::vector<std::int64_t>>()->multitoken(),
        "NX NY NZ output size in voxels (implies --grid fov)")
-      ("order", po::value<int>()->default_value(1), "interpolation: 0 nearest, 1 linear")
+      ("order", po::value<int>()->default_value(1),
+       "interpolation: 0 nearest, 1 linear, 2 quadratic or 3 cubic B-spline (exact prefilter)")
+      ("boundary", po::value<std::string>(),
+       "nearest | mirror | reflect | constant: values beyond the edge (default nearest for orders 0-1, "
+       "mirror for 2-3)")
+      ("fill", po::value<double>()->default_value(0.0),
+       "value outside the field of view, and beyond the edge with --boundary constant")
       ("grid", po::value<std::string>(),
        "center (default) | origin | fov | corners: what stays fixed (see README)")
       ("threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")
@@ -123,10 +131,13 @@ ParseResult parse_options(int argc, const char* const* argv) {
     if (!o.grid.policy) usage("--grid must be one of center, origin, fov, corners");
   }
   o.order = vm["order"].as<int>();
-  if (o.order == 2 || o.order == 3)
-    usage("--order " + std::to_string(o.order) +
-          " (B-spline) is not available in this version; use --order 0 or 1");
-  if (o.order != 0 && o.order != 1) usage("--order must be 0 (nearest) or 1 (linear)");
+  if (o.order < 0 || o.order > 3) usage("--order must be 0 (nearest), 1 (linear), 2 or 3 (B-spline)");
+  if (vm.count("boundary")) {
+    o.boundary = parse_boundary(vm["boundary"].as<std::string>());
+    if (!o.boundary) usage("--boundary must be one of nearest, mirror, reflect, constant");
+  }
+  o.fill = vm["fill"].as<double>();
+  if (!std::isfinite(o.fill) && !std::isnan(o.fill)) usage("--fill must be a finite number or nan");
   o.threads = vm["threads"].as<int>();
   if (o.threads < 0) usage("--threads must be 0 (all cores) or more");
   if (vm.count("memory-limit")) o.memory_limit = parse_size(vm["memory-limit"].as<std::string>());

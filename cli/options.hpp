@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/axis_table.hpp"
 #include "engine/geometry.hpp"
 
 namespace respace {
@@ -21,6 +22,8 @@ struct Options {
   std::string input, output;
   GridRequest grid;
   int order = 1;
+  std::optional<Boundary> boundary;  // default: default_boundary(order)
+  double fill = 0;
   int threads = 0;  // 0: all cores
   std::optional<std::uint64_t> memory_limit;
   int compression_level = 6;

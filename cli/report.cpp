@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/bspline.hpp"
 #include "io/nifti_header.hpp"
 
 namespace respace {
@@ -40,8 +41,13 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   for (int k = 0; k < 3; ++k)
     os << "xyz"[k] << " " << fmt("%.4f", static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n)) << " ("
        << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
-  os << "Interpolation    " << (p.setup.order == Order::nearest ? "nearest (order 0)" : "linear (order 1)")
-     << ", grid " << to_string(g.policy) << ", boundary nearest, fill " << p.setup.fill << "\n";
+  static const char* kOrderNames[] = {"nearest (order 0)", "linear (order 1)", "quadratic B-spline (order 2)",
+                                      "cubic B-spline (order 3)"};
+  os << "Interpolation    " << kOrderNames[static_cast<int>(p.setup.order)] << ", grid " << to_string(g.policy)
+     << ", boundary " << to_string(p.setup.boundary) << ", fill " << p.setup.fill << "\n";
+  if (p.setup.order >= Order::quadratic)
+    os << "  prefilter      exact, truncated at a halo of " << spline_halo(static_cast<int>(p.setup.order))
+       << " samples per side (tail <= " << kSplineTolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
      << ", " << datatype_name(p.setup.out_datatype)
      << (p.names.gzip ? ", gzip level " + std::to_string(o.compression_level) : std::string()) << ")\n";
@@ -65,7 +71,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   const MemoryPlan& m = p.memory;
   os << "Memory:  limit " << format_bytes(m.limit) << (p.memory_limit_raised ? " (default raised to fit the planes)" : "")
      << ", planned " << format_bytes(m.total() + kProcessReserve) << "; threads " << m.threads << ", tokens "
-     << m.tokens << ", block " << m.block << " planes\n";
+     << m.tokens << ", block " << m.block << " planes; holds up to " << m.shape.span_max
+     << " input planes per block (z kernel and halo)\n";
   if (o.dry_run)
     os << "  buffers        input planes " << m.raw_capacity << " (" << format_bytes(m.raw_bytes)
        << "), intermediate planes " << m.mid_capacity << " (" << format_bytes(m.mid_bytes) << "), output blocks "

@@ -3,26 +3,111 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+
+#include "engine/bspline.hpp"
+#include "engine/kernels.hpp"
 
 namespace respace {
 namespace {
 
-std::int64_t apply_boundary(std::int64_t i, std::int64_t n, Boundary) {
-  return std::clamp<std::int64_t>(i, 0, n - 1);  // nearest: edge replicate
+// scipy pads the line by this much for 'nearest' and 'grid-constant' before
+// prefiltering (scipy.ndimage._interpolation._prepad_for_spline_filter).
+constexpr std::int64_t kSplinePad = 12;
+// Folded weights this small are rounding residue (e.g. the neighbours of a
+// B-spline sample on a voxel centre); dropping them keeps NaN local.
+constexpr double kNegligible = 1e-13;
+
+// Dense accumulator of weights over input indices [first, first + size).
+struct Row {
+  std::int64_t first = 0;
+  std::vector<double> w;
+  double fill = 0;  // weight that reads the fill value (constant boundary)
+
+  void reset(std::int64_t lo, std::int64_t hi) {
+    first = lo;
+    w.assign(static_cast<std::size_t>(hi - lo + 1), 0.0);
+    fill = 0;
+  }
+  void add(std::int64_t i, double v) { w[static_cast<std::size_t>(i - first)] += v; }
+};
+
+// Orders 0 and 1: taps mapped by the boundary rule.
+void direct_row(const AxisMap& ax, Order order, Boundary b, double p, Row& row) {
+  double w[4];
+  const std::int64_t first = spline_weights(static_cast<int>(order), p, w);
+  row.reset(0, ax.n - 1);
+  for (int t = 0; t <= static_cast<int>(order); ++t) {
+    if (w[t] == 0.0) continue;
+    const std::int64_t i = first + t;
+    switch (b) {
+      case Boundary::nearest: row.add(std::clamp<std::int64_t>(i, 0, ax.n - 1), w[t]); break;
+      case Boundary::mirror: row.add(extend_index(i, 0, ax.n - 1, Extension::mirror), w[t]); break;
+      case Boundary::reflect: row.add(extend_index(i, 0, ax.n - 1, Extension::reflect), w[t]); break;
+      case Boundary::constant:
+        if (i < 0 || i >= ax.n) row.fill += w[t];
+        else row.add(i, w[t]);
+        break;
+    }
+  }
+}
+
+// Orders 2 and 3: evaluation weights times the prefilter's impulse response
+// on the (padded) line, folded back onto the input samples.
+void spline_row(const AxisMap& ax, Order order, Boundary b, double p, Row& row) {
+  const int k = static_cast<int>(order);
+  const double z = spline_pole(k), K = spline_gain(k);
+  const int H = spline_halo(k);
+  const std::int64_t pad = (b == Boundary::nearest || b == Boundary::constant) ? kSplinePad : 0;
+  const std::int64_t lo = -pad, hi = ax.n - 1 + pad;
+  const Extension ext = (b == Boundary::reflect || b == Boundary::nearest) ? Extension::reflect : Extension::mirror;
+  double w[4];
+  const std::int64_t first = spline_weights(k, p, w);
+  Row line;
+  line.reset(lo, hi);
+  for (int t = 0; t <= k; ++t) {
+    const std::int64_t i = extend_index(first + t, lo, hi, ext);
+    double zp = 1;  // z^|i-q|, built up from the centre outwards
+    for (int d = 0; d <= H; ++d, zp *= z) {
+      line.add(extend_index(i - d, lo, hi, ext), w[t] * K * zp);
+      if (d > 0) line.add(extend_index(i + d, lo, hi, ext), w[t] * K * zp);
+    }
+  }
+  // Renormalise: the untruncated weights sum to exactly 1.
+  double total = 0;
+  for (double v : line.w) total += v;
+  row.reset(0, ax.n - 1);
+  for (std::int64_t q = lo; q <= hi; ++q) {
+    const double v = line.w[static_cast<std::size_t>(q - lo)] / total;
+    if (q >= 0 && q < ax.n) row.add(q, v);
+    else if (b == Boundary::nearest) row.add(q < 0 ? 0 : ax.n - 1, v);  // edge padding
+    else row.fill += v;                                                   // fill padding
+  }
 }
 
 }  // namespace
 
-template <class W>
-std::int64_t AxisTable<W>::lo(std::int64_t j) const {
-  const std::int64_t* t = taps(j);
-  return *std::min_element(t, t + ntap[static_cast<std::size_t>(j)]);
+const char* to_string(Boundary b) {
+  switch (b) {
+    case Boundary::nearest: return "nearest";
+    case Boundary::mirror: return "mirror";
+    case Boundary::reflect: return "reflect";
+    case Boundary::constant: return "constant";
+  }
+  return "?";
 }
 
-template <class W>
-std::int64_t AxisTable<W>::hi(std::int64_t j) const {
-  const std::int64_t* t = taps(j);
-  return *std::max_element(t, t + ntap[static_cast<std::size_t>(j)]);
+std::optional<Boundary> parse_boundary(const std::string& s) {
+  for (Boundary b : {Boundary::nearest, Boundary::mirror, Boundary::reflect, Boundary::constant})
+    if (s == to_string(b)) return b;
+  return std::nullopt;
+}
+
+Boundary default_boundary(Order o) { return o <= Order::linear ? Boundary::nearest : Boundary::mirror; }
+
+int max_taps(Order o) {
+  const int k = static_cast<int>(o);
+  return k <= 1 ? k + 1 : k + 1 + 2 * spline_halo(k);
 }
 
 template <class W>
@@ -30,37 +115,42 @@ AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundar
   AxisTable<W> t;
   t.n = axis.n;
   t.m = axis.m;
-  t.max_taps = order == Order::nearest ? 1 : 2;
+  t.max_taps = static_cast<int>(std::min<std::int64_t>(max_taps(order), axis.n));
+  static_assert(kMaxTaps >= 30, "cubic tables need 30 taps");
   t.identity = axis.identity();
   const auto m = static_cast<std::size_t>(axis.m);
+  const auto K = static_cast<std::size_t>(t.max_taps);
   t.ntap.assign(m, 0);
-  t.index.assign(m * static_cast<std::size_t>(t.max_taps), 0);
-  t.weight.assign(m * static_cast<std::size_t>(t.max_taps), W(0));
+  t.index.assign(m * K, 0);
+  t.weight.assign(m * K, W(0));
+  t.coverage.assign(m, W(1));
   t.inside.assign(m, 0);
   const double fov_lo = -0.5, fov_hi = static_cast<double>(axis.n) - 0.5;
+  Row row;
   for (std::size_t j = 0; j < m; ++j) {
     const double p = t.identity ? static_cast<double>(j) : axis.position(static_cast<std::int64_t>(j));
     if (!(p >= fov_lo && p <= fov_hi)) continue;  // outside the FOV: fill
     t.inside[j] = 1;
-    std::int64_t* idx = &t.index[j * static_cast<std::size_t>(t.max_taps)];
-    W* w = &t.weight[j * static_cast<std::size_t>(t.max_taps)];
-    int& nt = t.ntap[j];
-    if (order == Order::nearest) {
-      idx[0] = apply_boundary(static_cast<std::int64_t>(std::floor(p + 0.5)), axis.n, boundary);
-      w[0] = W(1);
-      nt = 1;
+    if (t.identity) {
+      t.index[j * K] = static_cast<std::int64_t>(j);
+      t.weight[j * K] = W(1);
+      t.ntap[j] = 1;
       continue;
     }
-    const double f0 = std::floor(p);
-    const double frac = p - f0;
-    const auto i0 = static_cast<std::int64_t>(f0);
-    const double wd[2] = {1.0 - frac, frac};
-    for (int k = 0; k < 2; ++k) {
-      if (wd[k] == 0.0) continue;
-      idx[nt] = apply_boundary(i0 + k, axis.n, boundary);
-      w[nt] = static_cast<W>(wd[k]);
+    if (order <= Order::linear) direct_row(axis, order, boundary, p, row);
+    else spline_row(axis, order, boundary, p, row);
+    int nt = 0;
+    for (std::size_t q = 0; q < row.w.size(); ++q) {
+      const double v = row.w[q];
+      if (v == 0.0 || (order > Order::linear && std::fabs(v) < kNegligible)) continue;
+      if (nt == t.max_taps) throw std::logic_error("axis table: more taps than max_taps");
+      t.index[j * K + static_cast<std::size_t>(nt)] = row.first + static_cast<std::int64_t>(q);
+      t.weight[j * K + static_cast<std::size_t>(nt)] = static_cast<W>(v);
       ++nt;
     }
+    t.ntap[j] = nt;
+    t.coverage[j] = static_cast<W>(1.0 - row.fill);
+    if (row.fill != 0.0) t.full_coverage = false;
   }
   return t;
 }

@@ -17,6 +17,9 @@
 
 namespace respace {
 
+// The widest table any order builds (cubic: 4 + 2 * 13 = 30 taps).
+constexpr int kMaxTaps = 64;
+
 template <class W>
 inline void gather_row(const W* in, W* out, const AxisTable<W>& t) {
   if (t.identity) {
@@ -51,6 +54,12 @@ inline void combine(const W* const* src, const W* w, int nt, W* __restrict out, 
     const W* sk = src[k];
     for (std::size_t v = 0; v < n; ++v) out[v] += wk * sk[v];
   }
+}
+
+// --boundary constant: the weight a sample's taps did not hold reads fill.
+template <class W>
+inline void add_fill(W* row, std::size_t n, const W* cx, W cyz, W fill) {
+  for (std::size_t v = 0; v < n; ++v) row[v] += fill * (W(1) - cx[v] * cyz);
 }
 
 }  // namespace respace

@@ -243,7 +243,9 @@ private:
     const auto kk = static_cast<std::size_t>(k);
     const int nt = Z_.ntap[kk];
     const std::int64_t* idx = Z_.taps(k);
-    const W* src[8];
+    const W* src[kMaxTaps];
+    const bool add_fill_weight = setup_.boundary == Boundary::constant && setup_.fill != 0.0 &&
+                                 !(X_.full_coverage && Y_.full_coverage && Z_.full_coverage);
     for (std::int64_t jy = 0; jy < Y_.m; ++jy, dst += out_row_bytes_) {
       if (!Z_.inside[kk] || !Y_.inside[static_cast<std::size_t>(jy)]) {
         std::memcpy(dst, fill_row_.data(), out_row_bytes_);
@@ -252,6 +254,9 @@ private:
       for (int i = 0; i < nt; ++i)
         src[i] = t.taps[static_cast<std::size_t>(idx[i] - t.need.lo)]->template as<W>() + jy * X_.m;
       combine(src, Z_.weights(k), nt, row, static_cast<std::size_t>(X_.m));
+      if (add_fill_weight)
+        add_fill(row, static_cast<std::size_t>(X_.m), X_.coverage.data(),
+                 Y_.coverage[static_cast<std::size_t>(jy)] * Z_.coverage[kk], static_cast<W>(setup_.fill));
       if (!x_all_inside_)
         for (std::int64_t jx = 0; jx < X_.m; ++jx)
           if (!X_.inside[static_cast<std::size_t>(jx)]) row[jx] = static_cast<W>(setup_.fill);

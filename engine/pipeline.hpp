@@ -41,7 +41,7 @@ namespace respace {
 struct ResampleSetup {
   GridPlan grid;
   Order order = Order::linear;
-  Boundary boundary = Boundary::nearest;
+  Boundary boundary = Boundary::nearest;  // default_boundary(order) unless --boundary
   double fill = 0;
   int in_datatype = 16;  // DT_FLOAT32
   bool in_swap = false;

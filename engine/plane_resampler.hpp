@@ -34,7 +34,7 @@ std::size_t xy_scratch_values(const AxisTable<W>& X, const AxisTable<W>& Y) {
 // y pass: out row jy (width `width`) = weighted rows of `in`.
 template <class W>
 void y_pass(const W* in, W* out, std::int64_t width, const AxisTable<W>& Y) {
-  const W* rows[8];
+  const W* rows[kMaxTaps];
   for (std::int64_t jy = 0; jy < Y.m; ++jy) {
     const std::int64_t* idx = Y.taps(jy);
     const int nt = Y.ntap[static_cast<std::size_t>(jy)];

@@ -19,6 +19,24 @@ void append(std::vector<unsigned char>& out, const void* p, std::size_t n) {
 
 void append_i32(std::vector<unsigned char>& out, std::int32_t v) { append(out, &v, sizeof v); }
 
+// nifticlib writes the quaternion and the srow rows only when their code is
+// set; SPEC §5 wants them written as transformed (quaternion unchanged,
+// offset and srow = the new grid) whatever the codes say.
+template <class Header, class Real>
+void set_transforms(Header& h, const nifti_image& nim, const OutputGrid& grid) {
+  h.quatern_b = static_cast<Real>(nim.quatern_b);
+  h.quatern_c = static_cast<Real>(nim.quatern_c);
+  h.quatern_d = static_cast<Real>(nim.quatern_d);
+  h.qoffset_x = static_cast<Real>(grid.qoffset[0]);
+  h.qoffset_y = static_cast<Real>(grid.qoffset[1]);
+  h.qoffset_z = static_cast<Real>(grid.qoffset[2]);
+  for (int c = 0; c < 4; ++c) {
+    h.srow_x[c] = static_cast<Real>(grid.sform[0][c]);
+    h.srow_y[c] = static_cast<Real>(grid.sform[1][c]);
+    h.srow_z[c] = static_cast<Real>(grid.sform[2][c]);
+  }
+}
+
 }  // namespace
 
 OutputNames output_names(const std::string& path) {
@@ -71,6 +89,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     if (nifti_convert_nim2n1hdr(&nim, &h) != 0) throw Error(ExitCode::internal, "cannot build the NIfTI-1 header");
     out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
     h.vox_offset = static_cast<float>(out.vox_offset);
+    set_transforms<nifti_1_header, float>(h, nim, grid);
     append(out.bytes, &h, sizeof h);
   } else {
     nim.nifti_type = pair ? NIFTI_FTYPE_NIFTI2_2 : NIFTI_FTYPE_NIFTI2_1;
@@ -78,6 +97,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     if (nifti_convert_nim2n2hdr(&nim, &h) != 0) throw Error(ExitCode::internal, "cannot build the NIfTI-2 header");
     out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
     h.vox_offset = static_cast<std::int64_t>(out.vox_offset);
+    set_transforms<nifti_2_header, double>(h, nim, grid);
     append(out.bytes, &h, sizeof h);
   }
   const unsigned char extender[4] = {static_cast<unsigned char>(nim.num_ext > 0 ? 1 : 0), 0, 0, 0};

@@ -61,7 +61,8 @@ TEST_F(Cli, UsageErrorsExitTwoWithOneLine) {
        {std::vector<std::string>{}, {file("in.nii.gz")}, {file("in.nii.gz"), file("o.nii.gz")},
         {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "2"},
         {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--z-spacing", "2"},
-        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--order", "3"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--order", "4"},
+        {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--boundary", "wrap"},
         {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--grid", "middle"},
         {file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "-1"},
         {file("in.nii.gz"), file("o.mgz"), "--spacing", "1", "1", "1"},
@@ -72,8 +73,8 @@ TEST_F(Cli, UsageErrorsExitTwoWithOneLine) {
     EXPECT_EQ(lines(r.err), 1) << r.err;
     EXPECT_EQ(r.err.rfind("respace: ", 0), 0u) << r.err;
   }
-  ChildResult r = respace({file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--order", "2"});
-  EXPECT_NE(r.err.find("not available"), std::string::npos) << r.err;
+  ChildResult r = respace({file("in.nii.gz"), file("o.nii.gz"), "--spacing", "1", "1", "1", "--order", "5"});
+  EXPECT_NE(r.err.find("--order must be"), std::string::npos) << r.err;
   EXPECT_EQ(entries(), std::vector<std::string>{"in.nii.gz"});
 }
 

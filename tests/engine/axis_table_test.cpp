@@ -29,10 +29,15 @@ TEST(AxisTable, LinearWeightsSumToOneAndStayInRange) {
     }
     EXPECT_NEAR(sum, 1.0, 1e-15);
   }
-  // p(0) = -0.3: taps -1 (clamped to 0) and 0.
-  EXPECT_EQ(t.ntap[0], 2);
+  // p(0) = -0.3: taps -1 (clamped to 0) and 0 merge into voxel 0 alone,
+  // so the edge value is reproduced exactly.
+  EXPECT_EQ(t.ntap[0], 1);
   EXPECT_EQ(t.taps(0)[0], 0);
-  EXPECT_NEAR(t.weights(0)[0], 0.3, 1e-15);
+  EXPECT_EQ(t.weights(0)[0], 1.0);
+  // p(1) = 1.2: taps 1 and 2 with weights 0.8 and 0.2.
+  ASSERT_EQ(t.ntap[1], 2);
+  EXPECT_EQ(t.taps(1)[0], 1);
+  EXPECT_NEAR(t.weights(1)[0], 0.8, 1e-15);
 }
 
 TEST(AxisTable, OnVoxelCentresOneTapOfWeightOne) {

@@ -51,7 +51,8 @@ Volume random_volume(std::int64_t nx, std::int64_t ny, std::int64_t nz, int data
   return v;
 }
 
-ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolicy policy, Order order) {
+ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolicy policy, Order order,
+                        std::optional<Boundary> boundary = std::nullopt, double fill = 0) {
   InputGeometry g;
   g.n = {v.nx, v.ny, v.nz};
   GridRequest r;
@@ -60,6 +61,8 @@ ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolic
   ResampleSetup s;
   s.grid = plan_grid(g, r);
   s.order = order;
+  s.boundary = boundary.value_or(default_boundary(order));
+  s.fill = fill;
   s.in_datatype = s.out_datatype = v.datatype;
   s.in_swap = v.swapped;
   return s;
@@ -95,6 +98,8 @@ std::vector<unsigned char> reference(const Volume& v, const ResampleSetup& s) {
           acc = t == 0 ? Z.weights(k)[0] * x : acc + Z.weights(k)[t] * x;
         }
         if (nt == 1 && Z.weights(k)[0] == W(1)) acc = mid[static_cast<std::size_t>(Z.taps(k)[0]) * out_plane + static_cast<std::size_t>(jy * X.m + jx)];
+        if (s.boundary == Boundary::constant && s.fill != 0.0 && !(X.full_coverage && Y.full_coverage && Z.full_coverage))
+          acc += static_cast<W>(s.fill) * (W(1) - X.coverage[jx] * (Y.coverage[jy] * Z.coverage[k]));
         if (!Z.inside[k] || !Y.inside[jy] || !X.inside[jx]) acc = static_cast<W>(s.fill);
         val[0] = acc;
         const std::size_t at = (static_cast<std::size_t>(k) * out_plane + static_cast<std::size_t>(jy * X.m + jx)) * static_cast<std::size_t>(ob);
@@ -151,6 +156,8 @@ struct Case {
   std::array<double, 3> target;
   GridPolicy policy;
   Order order;
+  std::optional<Boundary> boundary = std::nullopt;
+  double fill = 0;
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -160,10 +167,10 @@ class StreamingCase : public ::testing::TestWithParam<Case> {};
 TEST_P(StreamingCase, SameBytesForAnyThreadsAndBlocksAndEqualToReference) {
   const Case& c = GetParam();
   const Volume v = random_volume(c.nx, c.ny, c.nz, c.datatype, c.swap);
-  const ResampleSetup s = setup_for(v, c.target, c.policy, c.order);
+  const ResampleSetup s = setup_for(v, c.target, c.policy, c.order, c.boundary, c.fill);
   const std::vector<unsigned char> ref = reference(v, s);
   for (int threads : {1, 2, 4})
-    for (int block : {1, 2, 3, 8}) {
+    for (int block : {1, 2, 7, 64}) {
       SCOPED_TRACE("threads " + std::to_string(threads) + " block " + std::to_string(block));
       const RunResult r = stream(v, s, threads, block);
       ASSERT_EQ(r.bytes.size(), ref.size());
@@ -181,7 +188,15 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"corners_f64", 13, 12, 17, DT_FLOAT64, false, {1.0, 1.7, 0.6}, GridPolicy::corners, Order::linear},
         Case{"nearest_i32_swapped", 15, 14, 20, DT_INT32, true, {1.25, 0.8, 1.9}, GridPolicy::center, Order::nearest},
         Case{"z_only_heavy_down", 8, 8, 60, DT_FLOAT32, false, {1.0, 1.0, 7.3}, GridPolicy::center, Order::linear},
-        Case{"z_only_heavy_up", 6, 5, 4, DT_INT16, false, {1.0, 1.0, 0.13}, GridPolicy::origin, Order::linear}),
+        Case{"z_only_heavy_up", 6, 5, 4, DT_INT16, false, {1.0, 1.0, 0.13}, GridPolicy::origin, Order::linear},
+        Case{"linear_mirror", 12, 11, 13, DT_FLOAT32, false, {0.6, 1.3, 0.9}, GridPolicy::fov, Order::linear, Boundary::mirror},
+        Case{"linear_constant_fill", 12, 11, 13, DT_FLOAT32, false, {0.6, 1.3, 0.7}, GridPolicy::origin, Order::linear, Boundary::constant, 5.5},
+        Case{"cubic_mirror_down", 23, 19, 45, DT_FLOAT32, false, {1.5, 1.3, 1.7}, GridPolicy::center, Order::cubic},
+        Case{"cubic_reflect_up_i16", 11, 9, 21, DT_INT16, true, {0.45, 0.7, 0.6}, GridPolicy::fov, Order::cubic, Boundary::reflect},
+        Case{"cubic_nearest_mixed", 14, 17, 33, DT_FLOAT32, false, {0.8, 1.6, 1.2}, GridPolicy::corners, Order::cubic, Boundary::nearest},
+        Case{"cubic_constant_fill", 13, 12, 30, DT_FLOAT32, false, {0.7, 1.4, 0.9}, GridPolicy::origin, Order::cubic, Boundary::constant, -3.25},
+        Case{"quadratic_mirror_f64", 10, 12, 28, DT_FLOAT64, false, {1.2, 0.55, 1.1}, GridPolicy::center, Order::quadratic},
+        Case{"quadratic_constant_u8", 9, 10, 26, DT_UINT8, false, {0.9, 1.1, 0.5}, GridPolicy::fov, Order::quadratic, Boundary::constant, 9}),
     [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
 
 TEST(Streaming, StalledWorkerChangesNothingAndBoundsHold) {
@@ -226,12 +241,30 @@ TEST(Streaming, ConstantVolumeStaysConstant) {
   }
 }
 
+// With --boundary constant and the fill equal to the constant, every sample,
+// inside or outside the FOV, is that constant, for every order.
+TEST(Streaming, ConstantVolumeWithEqualFillIsConstantEverywhere) {
+  Volume v{15, 12, 20, DT_FLOAT32, {}, false};
+  const float c = -41.5f;
+  v.bytes.resize(static_cast<std::size_t>(15 * 12 * 20) * 4);
+  for (std::size_t i = 0; i < v.bytes.size(); i += 4) std::memcpy(&v.bytes[i], &c, 4);
+  for (Order o : {Order::nearest, Order::linear, Order::quadratic, Order::cubic}) {
+    const ResampleSetup s = setup_for(v, {0.37, 1.9, 0.8}, GridPolicy::origin, o, Boundary::constant, c);
+    const RunResult r = stream(v, s, 2, 7);
+    for (std::size_t i = 0; i < r.bytes.size(); i += 4) {
+      float got;
+      std::memcpy(&got, &r.bytes[i], 4);
+      ASSERT_NEAR(got, c, 1e-4f) << "order " << static_cast<int>(o) << " byte " << i;
+    }
+  }
+}
+
 TEST(Streaming, IdentityIsBitExactIncludingNaN) {
   Volume v = random_volume(11, 13, 9, DT_FLOAT32, false);
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   std::memcpy(&v.bytes[40], &nan, 4);
   std::memcpy(&v.bytes[400], &inf, 4);
-  for (Order o : {Order::nearest, Order::linear}) {
+  for (Order o : {Order::nearest, Order::linear, Order::quadratic, Order::cubic}) {
     const ResampleSetup s = setup_for(v, {1, 1, 1}, GridPolicy::center, o);
     EXPECT_TRUE(stream(v, s, 2, 2).bytes == v.bytes);
   }
