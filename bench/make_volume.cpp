@@ -108,7 +108,10 @@ int main(int argc, char** argv) {
     nifti_image_free(nim);
 
     AtomicFile file(out);
-    auto sink = make_byte_sink(file.fd(), out, names.gzip ? level : 0);
+    SinkOptions so;
+    so.gzip_level = names.gzip ? level : 0;
+    so.engine = default_gzip_engine();
+    auto sink = make_byte_sink(file.fd(), out, so);
     sink->write(h.bytes.data(), h.bytes.size());
     const Smooth smooth(n);
     std::vector<double> plane(static_cast<std::size_t>(n[0] * n[1]));

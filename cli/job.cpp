@@ -74,7 +74,7 @@ std::uint64_t peak_rss_bytes() {
 }
 
 JobPlan plan_job(const Options& o) {
-  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, false, 1, {}};
+  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, false, 1, {}, GzipEngine::zlib};
   check_output_target(p.input, p.names, o.force);
   const nifti_image& h = p.input.header();
   p.geometry = geometry_of(h);
@@ -95,9 +95,15 @@ JobPlan plan_job(const Options& o) {
   p.setup.in_swap = p.input.needs_swap();
   p.setup.out_datatype = p.input.datatype();
 
+  p.engine = o.gzip_engine.value_or(default_gzip_engine());
+  if (p.engine == GzipEngine::isal && !have_isal())
+    throw Error(ExitCode::usage, "--gzip-engine isal: this respace was built without ISA-L (install libisal-dev "
+                                 "and rebuild)");
   MemoryRequest req = memory_request(p.setup, effective_threads(o.threads),
                                      o.memory_limit.value_or(kDefaultMemoryLimit));
   req.block = o.block;
+  req.gzip_output = p.names.gzip;
+  req.deflater_bytes = deflater_bytes(p.engine, o.compression_level);
   try {
     p.memory = plan_memory(req);
   } catch (const Error& e) {
@@ -135,15 +141,19 @@ JobResult run_job(const JobPlan& p, const Options& o) {
   og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 && !g.axis[h.slice_dim - 1].identity();
   const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
 
-  std::unique_ptr<ByteSource> in = p.input.open_data();
-  const int level = p.names.gzip ? o.compression_level : 0;
+  std::unique_ptr<ByteSource> in = p.input.open_data(p.engine);
+  SinkOptions sink_options;
+  sink_options.gzip_level = p.names.gzip ? o.compression_level : 0;
+  sink_options.engine = p.engine;
+  sink_options.chunk_capacity = p.memory.chunk_capacity;
   AtomicFile image_file(p.names.image);
   std::unique_ptr<AtomicFile> header_file;
   std::unique_ptr<ByteSink> header_sink;
-  std::unique_ptr<ByteSink> sink = make_byte_sink(image_file.fd(), p.names.image, level);
+  std::unique_ptr<ByteSink> sink = make_byte_sink(image_file.fd(), p.names.image, sink_options);
   if (p.names.pair()) {
     header_file = std::make_unique<AtomicFile>(p.names.header);
-    header_sink = make_byte_sink(header_file->fd(), p.names.header, level);
+    sink_options.chunk_capacity = 2;
+    header_sink = make_byte_sink(header_file->fd(), p.names.header, sink_options);
     header_sink->write(header.bytes.data(), header.bytes.size());
     header_sink->finish();
   } else {

@@ -9,6 +9,7 @@
 #include "cli/options.hpp"
 #include "engine/pipeline.hpp"
 #include "io/nifti_header.hpp"
+#include "io/gzip_codec.hpp"
 #include "io/nifti_output.hpp"
 
 namespace respace {
@@ -22,6 +23,7 @@ struct JobPlan {
   bool memory_limit_raised = false;  // default limit raised to the smallest working set
   int output_version = 1;            // NIfTI-1 or NIfTI-2
   std::string warning;               // e.g. qform/sform voxel sizes differ
+  GzipEngine engine = GzipEngine::zlib;
 };
 
 struct JobResult {

@@ -11,6 +11,7 @@
 
 #include "engine/axis_table.hpp"
 #include "engine/geometry.hpp"
+#include "io/gzip_codec.hpp"
 
 namespace respace {
 
@@ -27,6 +28,7 @@ struct Options {
   int threads = 0;  // 0: all cores
   std::optional<std::uint64_t> memory_limit;
   int compression_level = 6;
+  std::optional<GzipEngine> gzip_engine;  // default: default_gzip_engine()
   std::optional<int> block;  // hidden: force the block depth (tests, benchmarks)
   bool dry_run = false;
   bool force = false;

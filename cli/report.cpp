@@ -50,7 +50,10 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << " samples per side (tail <= " << kSplineTolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
      << ", " << datatype_name(p.setup.out_datatype)
-     << (p.names.gzip ? ", gzip level " + std::to_string(o.compression_level) : std::string()) << ")\n";
+     << (p.names.gzip ? ", gzip level " + std::to_string(o.compression_level) + " (" + to_string(p.engine) +
+                            (p.engine == GzipEngine::isal ? " level " + std::to_string(engine_level(p.engine, o.compression_level)) : std::string()) + ")"
+                      : std::string())
+     << ")\n";
   os << "  shape          " << ax[0].m << " x " << ax[1].m << " x " << ax[2].m << "  (";
   for (int k = 0; k < 3; ++k)
     os << "xyz"[k] << " " << fmt("%+.1f%%", 100.0 * (static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n) - 1))
@@ -76,7 +79,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   if (o.dry_run)
     os << "  buffers        input planes " << m.raw_capacity << " (" << format_bytes(m.raw_bytes)
        << "), intermediate planes " << m.mid_capacity << " (" << format_bytes(m.mid_bytes) << "), output blocks "
-       << m.out_capacity << " (" << format_bytes(m.out_bytes) << "),\n                 scratch "
+       << m.out_capacity << " (" << format_bytes(m.out_bytes) << "), gzip chunks " << m.chunk_capacity << " + deflaters ("
+       << format_bytes(m.codec_bytes) << "),\n                 scratch "
        << format_bytes(m.scratch_bytes) << ", io " << format_bytes(m.io_bytes) << ", process reserve "
        << format_bytes(kProcessReserve) << "\n";
 }

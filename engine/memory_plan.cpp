@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "io/byte_sink.hpp"
 #include "io/error.hpp"
 
 namespace respace {
@@ -52,6 +53,11 @@ MemoryPlan cost(const MemoryRequest& q, int threads, int tokens, int block) {
   p.scratch_bytes = u(threads) * (in_plane + tmp + u(q.mx)) * u(q.work_bytes);
   p.io_bytes = kIoBytes;
   p.table_bytes = q.table_bytes;
+  if (q.gzip_output) {
+    const std::uint64_t block_bytes = u(block) * out_plane * u(q.out_bytes);
+    p.chunk_capacity = static_cast<std::size_t>(u(tokens) * ((block_bytes + kChunkBytes - 1) / kChunkBytes + 1) + 1);
+    p.codec_bytes = p.chunk_capacity * chunk_buffer_bytes() + u(threads) * q.deflater_bytes;
+  }
   return p;
 }
 

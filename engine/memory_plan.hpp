@@ -7,8 +7,11 @@
 //   intermediate planes  tokens * new_max + span_max      x mx*my*sizeof(W)
 //   output blocks        tokens                           x block*mx*my*out bytes
 //   per-thread scratch   threads x (nx*ny + max(nx*my, mx*ny) + mx) * sizeof(W)
-//   io buffers           kIoBytes (gzip read buffer and window, deflate state,
-//                        write buffer)
+//   gzip chunks          tokens * (ceil(block*mx*my*out / kChunkBytes) + 1) + 1
+//                        x chunk_buffer_bytes() (a block completes at most that
+//                        many chunks; one more is being filled), plus one
+//                        deflater per thread
+//   io buffers           kIoBytes (gzip read buffer and window, write buffer)
 // where new_max is the most input planes one output block of `block` planes
 // reads that earlier blocks have not, and span_max the most input planes one
 // block reads in all. The intermediate bound: the ring and the tokens linked
@@ -42,6 +45,8 @@ struct MemoryRequest {
   int out_bytes = 4;          // bytes per stored output voxel
   int work_bytes = 4;         // sizeof(W)
   std::uint64_t table_bytes = 0;
+  bool gzip_output = false;         // chunks and deflaters (io/byte_sink.hpp)
+  std::uint64_t deflater_bytes = 0; // per thread
   int threads = 1;
   std::uint64_t limit = 0;
   std::optional<int> block;   // force the block depth (tests, benchmarks)
@@ -59,11 +64,11 @@ struct MemoryPlan {
   int tokens = 1;
   int block = 1;
   BlockShape shape;
-  std::size_t raw_capacity = 0, mid_capacity = 0, out_capacity = 0;
+  std::size_t raw_capacity = 0, mid_capacity = 0, out_capacity = 0, chunk_capacity = 0;
   std::uint64_t raw_bytes = 0, mid_bytes = 0, out_bytes = 0, scratch_bytes = 0, io_bytes = 0,
-                table_bytes = 0;
+                table_bytes = 0, codec_bytes = 0;
   std::uint64_t total() const {
-    return raw_bytes + mid_bytes + out_bytes + scratch_bytes + io_bytes + table_bytes;
+    return raw_bytes + mid_bytes + out_bytes + scratch_bytes + io_bytes + table_bytes + codec_bytes;
   }
 };
 
@@ -72,9 +77,9 @@ struct MemoryPlan {
 // volume peaks at about 9 MiB of RSS; 24 MiB leaves room for page tables
 // and allocator slack.
 constexpr std::uint64_t kProcessReserve = std::uint64_t{24} << 20;
-// zlib inflate (window 32 KiB + state) and deflate (about 268 KiB at level 9,
-// memLevel 8), the 1 MiB read and write buffers, rounded up.
-constexpr std::uint64_t kIoBytes = std::uint64_t{4} << 20;
+// The read-ahead queue (4 x 2 MiB, io/read_ahead.hpp), the inflate state
+// and its 1 MiB read buffer, the 1 MiB write buffer, rounded up.
+constexpr std::uint64_t kIoBytes = std::uint64_t{12} << 20;
 
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
 

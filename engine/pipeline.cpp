@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/buffer_pool.hpp"
+#include "io/buffer_pool.hpp"
 #include "engine/plane_resampler.hpp"
 #include "engine/sample_codec.hpp"
 #include "io/nifti_header.hpp"
@@ -27,12 +27,14 @@ struct Token {
   std::vector<PlaneRef> made;        // intermediate planes of the new input planes
   std::vector<PlaneRef> taps;        // intermediate planes need.lo..need.hi
   BufferPool::Handle out;
+  std::vector<ChunkPtr> chunks;      // gzip chunks this block completed
 
   void clear() {
     raw.clear();
     made.clear();
     taps.clear();
     out = BufferPool::Handle();
+    chunks.clear();
   }
 };
 
@@ -193,8 +195,23 @@ public:
       return t;
     };
 
+    const bool encodes = out.encodes();
+    auto cut = [&](Ptr t) -> Ptr {
+      if (encodes) {
+        out.cut(t->out.data(), block_bytes(*t), t->chunks);
+        t->out = BufferPool::Handle();  // its bytes are in the chunks now
+      }
+      return t;
+    };
+
+    auto encode = [&](Ptr t) -> Ptr {
+      for (ChunkPtr& c : t->chunks) out.encode(*c);
+      return t;
+    };
+
     auto write = [&](Ptr t) {
-      out.write(t->out.data(), out_row_bytes_ * static_cast<std::size_t>(Y_.m * (t->k1 - t->k0)));
+      if (!encodes) out.write(t->out.data(), block_bytes(*t));
+      for (const ChunkPtr& c : t->chunks) out.write_chunk(*c);
     };
 
     namespace tbb = oneapi::tbb;
@@ -204,6 +221,8 @@ public:
             tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, xy) &
             tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, link) &
             tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, zpass) &
+            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, cut) &
+            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, encode) &
             tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, write));
     // Input planes no output plane reads still have to be consumed.
     in.skip(static_cast<std::uint64_t>(Y_.n * X_.n * in_voxel_) * static_cast<std::uint64_t>(Z_.n - read_pos));
@@ -222,6 +241,10 @@ public:
   }
 
 private:
+  std::size_t block_bytes(const Token& t) const {
+    return out_row_bytes_ * static_cast<std::size_t>(Y_.m * (t.k1 - t.k0));
+  }
+
   void decode_plane(const unsigned char* raw, W* dst) const {
     const auto n = static_cast<std::size_t>(X_.n * Y_.n);
     visit_datatype(setup_.in_datatype, [&](auto tag) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The streaming resampler: one 3-D volume in, one out, in bounded memory.
 //
-// A oneTBB parallel_pipeline of five filters; a token is one output block of
+// A oneTBB parallel_pipeline of seven filters; a token is one output block of
 // `block` consecutive output planes (z), owned by a std::unique_ptr from a
 // fixed pool of `tokens` Token objects:
 //
@@ -14,7 +14,11 @@
 //            and drops from the ring the planes no later block reads;
 //   4 z      parallel: combines the referenced planes with the z weights,
 //            writes fill outside the FOV, and encodes to the output type;
-//   5 write  serial, in order: hands the block's bytes to the ByteSink.
+//   5 cut    serial, in order: a gzip sink copies the block's bytes into its
+//            fixed-size chunks (io/byte_sink.hpp) and returns the full ones;
+//   6 encode parallel: deflates those chunks (pigz-style);
+//   7 write  serial, in order: appends the encoded chunks, or, for a plain
+//            sink, the block's bytes.
 //
 // Each input plane is decoded and resampled in x and y exactly once. Every
 // sample is computed from global indices and fixed tables, with the taps

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "io/byte_sink.hpp"
 
+#include <oneapi/tbb/enumerable_thread_specific.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "io/error.hpp"
 
@@ -54,56 +54,117 @@ private:
 
 class GzipSink final : public ByteSink {
 public:
-  GzipSink(int fd, std::string path, int level) : fd_(fd), path_(std::move(path)), out_(kWriteBuffer) {
-    std::memset(&zs_, 0, sizeof zs_);
-    if (deflateInit2(&zs_, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-      throw Error(ExitCode::internal, path_ + ": zlib deflateInit2 failed");
+  GzipSink(int fd, std::string path, const SinkOptions& o)
+      : fd_(fd), path_(std::move(path)), engine_(o.engine), level_(o.gzip_level),
+        pool_(chunk_buffer_bytes(), std::max<std::size_t>(2, o.chunk_capacity)),
+        deflaters_([this] { return make_chunk_deflater(engine_, level_); }) {
+    make_chunk_deflater(engine_, level_);  // fail here, not in a worker, if the engine is missing
   }
-  ~GzipSink() override { deflateEnd(&zs_); }
 
-  void write(const void* src, std::size_t n) override {
-    const auto* p = static_cast<const unsigned char*>(src);
-    while (n > 0) {  // avail_in is 32-bit: feed at most 1 GiB per round
-      std::size_t step = std::min<std::size_t>(n, std::size_t{1} << 30);
-      zs_.next_in = const_cast<unsigned char*>(p);
-      zs_.avail_in = static_cast<uInt>(step);
-      run(Z_NO_FLUSH);
+  bool encodes() const override { return true; }
+
+  void cut(const unsigned char* p, std::size_t n, std::vector<ChunkPtr>& full) override {
+    while (n > 0) {
+      if (!cur_) start_chunk();
+      const std::size_t step = std::min(n, kChunkBytes - cur_->n);
+      std::memcpy(cur_->data() + cur_->n, p, step);
+      cur_->n += step;
       p += step;
       n -= step;
+      if (cur_->n == kChunkBytes) {
+        keep_tail(*cur_);
+        full.push_back(std::move(cur_));
+      }
     }
   }
-  void finish() override {
-    zs_.next_in = nullptr;
-    zs_.avail_in = 0;
-    run(Z_FINISH);
+
+  void encode(Chunk& c) const override {
+    c.crc = crc32_update(0, c.data(), c.n);
+    c.encoded_n = deflaters_.local()->compress(c.dict(), c.dict_n, c.data(), c.n, c.encoded());
   }
+
+  void write_chunk(const Chunk& c) override {
+    write_header();
+    write_all(fd_, path_, c.encoded(), c.encoded_n);
+    written_ += c.encoded_n;
+    crc_ = crc32_join(crc_, c.crc, c.n);
+    length_ += c.n;
+  }
+
+  void write(const void* src, std::size_t n) override {
+    std::vector<ChunkPtr> full;
+    cut(static_cast<const unsigned char*>(src), n, full);
+    for (ChunkPtr& c : full) {
+      encode(*c);
+      write_chunk(*c);
+    }
+  }
+
+  void finish() override {
+    if (cur_ && cur_->n > 0) {
+      encode(*cur_);
+      write_chunk(*cur_);
+    }
+    cur_.reset();
+    write_header();
+    // An empty final block with fixed codes (BFINAL=1, BTYPE=01, end-of-block),
+    // then CRC-32 and ISIZE, little-endian (RFC 1952).
+    unsigned char tail[10] = {0x03, 0x00};
+    for (int i = 0; i < 4; ++i) {
+      tail[2 + i] = static_cast<unsigned char>(crc_ >> (8 * i));
+      tail[6 + i] = static_cast<unsigned char>(length_ >> (8 * i));
+    }
+    write_all(fd_, path_, tail, sizeof tail);
+    written_ += sizeof tail;
+  }
+
   std::uint64_t file_bytes_written() const override { return written_; }
+  std::size_t peak_chunks() const override { return pool_.peak_in_use(); }
+  std::size_t chunk_overflows() const override { return pool_.overflows(); }
 
 private:
-  void run(int flush) {
-    for (;;) {
-      zs_.next_out = out_.data();
-      zs_.avail_out = static_cast<uInt>(out_.size());
-      int rc = deflate(&zs_, flush);
-      if (rc == Z_STREAM_ERROR) throw Error(ExitCode::internal, path_ + ": zlib deflate failed");
-      std::size_t have = out_.size() - zs_.avail_out;
-      write_all(fd_, path_, out_.data(), have);
-      written_ += have;
-      if (flush == Z_FINISH ? rc == Z_STREAM_END : (zs_.avail_in == 0 && zs_.avail_out != 0)) return;
-    }
+  void start_chunk() {
+    cur_ = std::make_unique<Chunk>();
+    cur_->mem = pool_.acquire();
+    cur_->dict_n = tail_.size();
+    std::memcpy(cur_->dict(), tail_.data(), tail_.size());
   }
+  // The last 32 KiB of the stream up to the end of `c` prime the next chunk.
+  void keep_tail(const Chunk& c) {
+    std::vector<unsigned char> joined(c.dict(), c.dict() + c.dict_n);
+    if (c.n >= kDeflateWindow) joined.clear();
+    joined.insert(joined.end(), c.data() + (c.n >= kDeflateWindow ? c.n - kDeflateWindow : 0), c.data() + c.n);
+    const std::size_t keep = std::min(joined.size(), kDeflateWindow);
+    tail_.assign(joined.end() - static_cast<long>(keep), joined.end());
+  }
+  void write_header() {
+    if (header_written_) return;
+    // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix): no time stamp, so
+    // the same data always gives the same bytes.
+    const unsigned char h[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    write_all(fd_, path_, h, sizeof h);
+    written_ += sizeof h;
+    header_written_ = true;
+  }
+
   int fd_;
   std::string path_;
-  std::vector<unsigned char> out_;
-  z_stream zs_;
-  std::uint64_t written_ = 0;
+  GzipEngine engine_;
+  int level_;
+  BufferPool pool_;
+  mutable oneapi::tbb::enumerable_thread_specific<std::unique_ptr<ChunkDeflater>> deflaters_;
+  ChunkPtr cur_;
+  std::vector<unsigned char> tail_;
+  std::uint32_t crc_ = 0;
+  std::uint64_t length_ = 0, written_ = 0;
+  bool header_written_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<ByteSink> make_byte_sink(int fd, const std::string& path, int gzip_level) {
-  if (gzip_level <= 0) return std::make_unique<RawSink>(fd, path);
-  return std::make_unique<GzipSink>(fd, path, gzip_level);
+std::unique_ptr<ByteSink> make_byte_sink(int fd, const std::string& path, const SinkOptions& o) {
+  if (o.gzip_level <= 0) return std::make_unique<RawSink>(fd, path);
+  return std::make_unique<GzipSink>(fd, path, o);
 }
 
 }  // namespace respace

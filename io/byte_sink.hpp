@@ -1,23 +1,58 @@
 // SPDX-License-Identifier: MIT
-// Sequential byte sinks for the output file: plain, or one gzip member
-// deflated with zlib at a settable level. Both write to a file descriptor the
-// caller owns (an AtomicFile's temporary file). Memory: a fixed output buffer
-// of kWriteBuffer bytes plus zlib's deflate state (about 256 KiB at the
-// default memLevel 8).
+// Sequential byte sinks for the output file: plain, or one gzip member.
 //
-// The gzip sink's output depends only on the bytes written and the level,
-// never on how the caller splits them into write() calls, so output bytes do
-// not depend on block size or thread count.
+// The gzip sink is a pigz-style parallel writer. The output stream is cut
+// into chunks of a fixed number of bytes (kChunkBytes) counted from the
+// start of the stream, each carrying the 32 KiB before it as a deflate
+// dictionary, so the ratio stays that of one stream. Chunks are deflated
+// independently, in parallel, as raw deflate ending on a byte boundary
+// (a sync flush), and written in order by one writer, which combines the
+// CRC-32s; finish() adds an empty final block and the gzip trailer. Because
+// the cut depends only on byte offsets, the file's bytes depend only on the
+// data, the engine and the level: never on threads, block depth or how the
+// caller splits its writes.
 //
-// Thread safety: a sink is used by one thread at a time.
+// The protocol, used by the pipeline (engine/pipeline.hpp):
+//   cut()          serial, in stream order: copy bytes in, hand out full chunks
+//   encode()       any thread, concurrently: deflate one chunk, CRC it
+//   write_chunk()  serial, in stream order: append an encoded chunk
+// write() does all three on the calling thread. A plain sink encodes
+// nothing (encodes() is false) and only supports write().
+//
+// Memory: the gzip sink's chunks come from a pool of declared capacity
+// (each kDeflateWindow + kChunkBytes + deflate_bound(kChunkBytes) bytes) and
+// each thread that encodes holds one deflater (io/gzip_codec.hpp).
+//
+// Thread safety: as above; everything but encode() is single-threaded.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "io/buffer_pool.hpp"
+#include "io/gzip_codec.hpp"
 
 namespace respace {
+
+// Chosen with bench/gzip_chunks (bench/README.md): large enough that the
+// 32 KiB dictionary primed per chunk costs little, small enough that a few
+// chunks per thread stay in flight.
+constexpr std::size_t kChunkBytes = std::size_t{512} << 10;
+
+struct Chunk {
+  BufferPool::Handle mem;  // [dictionary | data | encoded]
+  std::size_t dict_n = 0, n = 0, encoded_n = 0;
+  std::uint32_t crc = 0;
+  unsigned char* dict() const { return mem.data(); }
+  unsigned char* data() const { return mem.data() + kDeflateWindow; }
+  unsigned char* encoded() const { return mem.data() + kDeflateWindow + kChunkBytes; }
+};
+using ChunkPtr = std::unique_ptr<Chunk>;
+
+constexpr std::size_t chunk_buffer_bytes() { return kDeflateWindow + kChunkBytes + kChunkBytes + (kChunkBytes >> 11) + 1024; }
 
 class ByteSink {
 public:
@@ -27,11 +62,25 @@ public:
   virtual void finish() = 0;
   // Bytes written to the file so far.
   virtual std::uint64_t file_bytes_written() const = 0;
+
+  virtual bool encodes() const { return false; }
+  virtual void cut(const unsigned char* /*p*/, std::size_t /*n*/, std::vector<ChunkPtr>& /*full*/) {}
+  virtual void encode(Chunk& /*c*/) const {}
+  virtual void write_chunk(const Chunk& /*c*/) {}
+  // Pool statistics (tests assert the declared capacity holds).
+  virtual std::size_t peak_chunks() const { return 0; }
+  virtual std::size_t chunk_overflows() const { return 0; }
 };
 
 constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;
 
-// `path` is used in error messages only. level 0 means "plain file".
-std::unique_ptr<ByteSink> make_byte_sink(int fd, const std::string& path, int gzip_level);
+struct SinkOptions {
+  int gzip_level = 0;  // 0: plain file
+  GzipEngine engine = GzipEngine::zlib;
+  std::size_t chunk_capacity = 4;  // chunks in flight, from the memory plan
+};
+
+// `path` is used in error messages only.
+std::unique_ptr<ByteSink> make_byte_sink(int fd, const std::string& path, const SinkOptions& options);
 
 }  // namespace respace

@@ -12,6 +12,10 @@
 
 #include "io/error.hpp"
 
+#if RESPACE_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
 namespace respace {
 namespace {
 
@@ -156,6 +160,98 @@ private:
   bool ended_ = false;
 };
 
+#if RESPACE_HAVE_ISAL
+// The same contract as GzipSource, decoded by ISA-L's inflate (about twice
+// zlib's speed). ISA-L parses the gzip header and checks the CRC itself
+// (crc_flag ISAL_GZIP); at the end of a member it hands back the input bytes
+// it had read ahead, so the next member or any trailing bytes are seen.
+class IsalGzipSource final : public ByteSource {
+public:
+  IsalGzipSource(const std::string& path, std::uint64_t offset) : file_(path), in_(kReadBuffer) {
+    state_ = std::make_unique<inflate_state>();
+    reset();
+    skip(offset);
+  }
+
+  void read_exact(void* dst, std::size_t n) override {
+    auto* p = static_cast<unsigned char*>(dst);
+    std::size_t done = 0;
+    while (done < n) {
+      std::size_t got = inflate_some(p + done, n - done);
+      if (got == 0)
+        fail(file_.path(), "truncated voxel data: the decompressed stream ends " +
+                               std::to_string(n - done) + " bytes short of the data the header describes");
+      done += got;
+    }
+  }
+  void finish() override {
+    unsigned char sink[4096];
+    while (inflate_some(sink, sizeof sink) > 0) {
+    }
+  }
+  std::uint64_t file_bytes_read() const override { return file_read_; }
+  bool is_gzip() const override { return true; }
+
+private:
+  // isal_inflate_init clears the input and the output pointers alike; a
+  // reset between members keeps both.
+  void reset() {
+    unsigned char* next_in = state_->next_in;
+    unsigned char* next_out = state_->next_out;
+    const std::uint32_t avail_in = state_->avail_in, avail_out = state_->avail_out;
+    isal_inflate_init(state_.get());
+    state_->crc_flag = ISAL_GZIP;
+    state_->next_in = next_in;
+    state_->avail_in = avail_in;
+    state_->next_out = next_out;
+    state_->avail_out = avail_out;
+  }
+  bool refill() {
+    std::size_t got = file_.read_some(in_.data(), in_.size());
+    file_read_ += got;
+    state_->next_in = in_.data();
+    state_->avail_in = static_cast<std::uint32_t>(got);
+    return got > 0;
+  }
+  bool next_member() {
+    if (state_->avail_in == 0 && !refill()) return false;
+    if (state_->next_in[0] != 0x1f || (state_->avail_in > 1 && state_->next_in[1] != 0x8b))
+      fail(file_.path(), "trailing garbage after the end of the gzip stream");
+    reset();
+    return true;
+  }
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
+    if (ended_) return 0;
+    state_->next_out = dst;
+    state_->avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(n, 1u << 30));
+    const std::uint32_t want = state_->avail_out;
+    while (state_->avail_out == want) {
+      if (state_->block_state == ISAL_BLOCK_FINISH) {
+        if (!next_member()) { ended_ = true; return 0; }
+        continue;
+      }
+      const int rc = isal_inflate(state_.get());
+      if (rc != ISAL_DECOMP_OK) {
+        const char* what = rc == ISAL_INCORRECT_CHECKSUM ? "incorrect data check"
+                           : rc == ISAL_INVALID_WRAPPER   ? "invalid gzip header"
+                                                          : "invalid deflate data";
+        fail(file_.path(), std::string("corrupt gzip data (") + what + ")");
+      }
+      if (state_->block_state == ISAL_BLOCK_FINISH) continue;
+      if (state_->avail_out == want && state_->avail_in == 0 && !refill())
+        fail(file_.path(), "truncated gzip stream (unexpected end of file)");
+    }
+    return want - state_->avail_out;
+  }
+
+  InputFd file_;
+  std::vector<unsigned char> in_;
+  std::unique_ptr<inflate_state> state_;
+  std::uint64_t file_read_ = 0;
+  bool ended_ = false;
+};
+#endif
+
 }  // namespace
 
 void ByteSource::skip(std::uint64_t n) {
@@ -175,9 +271,13 @@ bool file_is_gzip(const std::string& path) {
   return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset) {
-  if (file_is_gzip(path)) return std::make_unique<GzipSource>(path, offset);
-  return std::make_unique<RawSource>(path, offset);
+std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset, GzipEngine engine) {
+  if (!file_is_gzip(path)) return std::make_unique<RawSource>(path, offset);
+#if RESPACE_HAVE_ISAL
+  if (engine == GzipEngine::isal) return std::make_unique<IsalGzipSource>(path, offset);
+#endif
+  (void)engine;
+  return std::make_unique<GzipSource>(path, offset);
 }
 
 }  // namespace respace

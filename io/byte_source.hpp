@@ -18,6 +18,8 @@
 #include <memory>
 #include <string>
 
+#include "io/gzip_codec.hpp"
+
 namespace respace {
 
 class ByteSource {
@@ -37,7 +39,9 @@ public:
 
 // Opens `path` and positions it at byte `offset` of the (decompressed)
 // stream. Throws Error(bad_input) when the file cannot be opened.
-std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset);
+// gzip input is inflated by `engine` (zlib when ISA-L is not built in).
+std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset,
+                                             GzipEngine engine = default_gzip_engine());
 
 // True when the file starts with the gzip magic bytes 1f 8b.
 bool file_is_gzip(const std::string& path);

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "io/error.hpp"
+#include "io/read_ahead.hpp"
 
 namespace respace {
 namespace {
@@ -108,8 +109,8 @@ std::int64_t InputVolume::volumes() const {
   return n;
 }
 
-std::unique_ptr<ByteSource> InputVolume::open_data() const {
-  return open_byte_source(data_path_, data_offset());
+std::unique_ptr<ByteSource> InputVolume::open_data(GzipEngine engine) const {
+  return std::make_unique<ReadAheadSource>(open_byte_source(data_path_, data_offset(), engine), data_bytes());
 }
 
 }  // namespace respace

@@ -44,8 +44,11 @@ public:
     return static_cast<std::uint64_t>(nx()) * static_cast<std::uint64_t>(ny()) *
            static_cast<std::uint64_t>(bytes_per_voxel());
   }
-  // Opens the voxel data positioned at its first byte.
-  std::unique_ptr<ByteSource> open_data() const;
+  // Opens the voxel data positioned at its first byte, decoded on its own
+  // thread ahead of the caller (io/read_ahead.hpp); gzip by `engine`.
+  std::unique_ptr<ByteSource> open_data(GzipEngine engine = default_gzip_engine()) const;
+  // Bytes of voxel data: nx*ny*nz*volumes*bytes per voxel.
+  std::uint64_t data_bytes() const { return plane_bytes() * static_cast<std::uint64_t>(nz()) * static_cast<std::uint64_t>(volumes()); }
 
 private:
   std::string path_;

@@ -70,48 +70,10 @@ std::vector<unsigned char> read_all(ByteSource& s, std::size_t n) {
   return v;
 }
 
-TEST(GzipSource, ReadsWithOffsetAcrossBufferRefills) {
-  TempDir d;
-  const auto data = pattern(3 * kReadBuffer + 12345);
-  write_file(d.file("a.gz"), gzip_bytes(data, 1));
-  auto src = open_byte_source(d.file("a.gz"), 1000);
-  EXPECT_TRUE(src->is_gzip());
-  const auto got = read_all(*src, data.size() - 1000);
-  EXPECT_TRUE(std::equal(got.begin(), got.end(), data.begin() + 1000));
-}
-
-TEST(GzipSource, SeveralMembersReadAsOneStream) {
-  TempDir d;
-  const auto a = pattern(70000, 1), b = pattern(5, 2), c = pattern(90000, 3);
-  auto bytes = gzip_bytes(a);
-  for (const auto* part : {&b, &c}) {
-    auto g = gzip_bytes(*part);
-    bytes.insert(bytes.end(), g.begin(), g.end());
-  }
-  write_file(d.file("m.gz"), bytes);
-  auto src = open_byte_source(d.file("m.gz"), 0);
-  auto all = a;
-  all.insert(all.end(), b.begin(), b.end());
-  all.insert(all.end(), c.begin(), c.end());
-  EXPECT_TRUE(read_all(*src, all.size()) == all);
-}
-
-TEST(GzipSource, EmptyMemberBetweenMembers) {
-  TempDir d;
-  const auto a = pattern(100), e = std::vector<unsigned char>{};
-  auto bytes = gzip_bytes(a);
-  auto empty = gzip_bytes(e);
-  bytes.insert(bytes.end(), empty.begin(), empty.end());
-  auto again = gzip_bytes(a);
-  bytes.insert(bytes.end(), again.begin(), again.end());
-  write_file(d.file("e.gz"), bytes);
-  auto src = open_byte_source(d.file("e.gz"), 0);
-  EXPECT_EQ(read_all(*src, 200).size(), 200u);
-}
-
-void expect_bad_input(const std::string& path, std::size_t n, const std::string& words) {
+void expect_bad_input(const std::string& path, std::size_t n, const std::string& words,
+                      GzipEngine engine = default_gzip_engine()) {
   try {
-    auto src = open_byte_source(path, 0);
+    auto src = open_byte_source(path, 0, engine);
     std::vector<unsigned char> v(n);
     src->read_exact(v.data(), n);
     src->finish();
@@ -123,28 +85,78 @@ void expect_bad_input(const std::string& path, std::size_t n, const std::string&
   }
 }
 
-TEST(GzipSource, TruncatedCorruptAndTrailingGarbageAreErrors) {
+class GzipSourceEngines : public ::testing::TestWithParam<GzipEngine> {
+protected:
+  void SetUp() override {
+    if (GetParam() == GzipEngine::isal && !have_isal()) GTEST_SKIP() << "built without ISA-L";
+  }
+};
+
+TEST_P(GzipSourceEngines, ReadsWithOffsetAcrossBufferRefills) {
+  TempDir d;
+  const auto data = pattern(3 * kReadBuffer + 12345);
+  write_file(d.file("a.gz"), gzip_bytes(data, 1));
+  auto src = open_byte_source(d.file("a.gz"), 1000, GetParam());
+  EXPECT_TRUE(src->is_gzip());
+  const auto got = read_all(*src, data.size() - 1000);
+  EXPECT_TRUE(std::equal(got.begin(), got.end(), data.begin() + 1000));
+}
+
+TEST_P(GzipSourceEngines, SeveralMembersReadAsOneStream) {
+  TempDir d;
+  const auto a = pattern(70000, 1), b = pattern(5, 2), c = pattern(90000, 3);
+  auto bytes = gzip_bytes(a);
+  for (const auto* part : {&b, &c}) {
+    auto g = gzip_bytes(*part);
+    bytes.insert(bytes.end(), g.begin(), g.end());
+  }
+  write_file(d.file("m.gz"), bytes);
+  auto src = open_byte_source(d.file("m.gz"), 0, GetParam());
+  auto all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  all.insert(all.end(), c.begin(), c.end());
+  EXPECT_TRUE(read_all(*src, all.size()) == all);
+}
+
+TEST_P(GzipSourceEngines, EmptyMemberBetweenMembers) {
+  TempDir d;
+  const auto a = pattern(100), e = std::vector<unsigned char>{};
+  auto bytes = gzip_bytes(a);
+  auto empty = gzip_bytes(e);
+  bytes.insert(bytes.end(), empty.begin(), empty.end());
+  auto again = gzip_bytes(a);
+  bytes.insert(bytes.end(), again.begin(), again.end());
+  write_file(d.file("e.gz"), bytes);
+  auto src = open_byte_source(d.file("e.gz"), 0, GetParam());
+  EXPECT_EQ(read_all(*src, 200).size(), 200u);
+}
+
+
+TEST_P(GzipSourceEngines, TruncatedCorruptAndTrailingGarbageAreErrors) {
   TempDir d;
   const auto data = pattern(200000);
   const auto gz = gzip_bytes(data);
   write_file(d.file("trunc.gz"), std::vector<unsigned char>(gz.begin(), gz.begin() + static_cast<long>(gz.size() / 2)));
-  expect_bad_input(d.file("trunc.gz"), data.size(), "truncated");
+  expect_bad_input(d.file("trunc.gz"), data.size(), "truncated", GetParam());
   // Cut inside the 8-byte trailer: all data arrives, the CRC does not.
   write_file(d.file("trailer.gz"), std::vector<unsigned char>(gz.begin(), gz.end() - 3));
-  expect_bad_input(d.file("trailer.gz"), data.size(), "truncated");
+  expect_bad_input(d.file("trailer.gz"), data.size(), "truncated", GetParam());
   auto bad = gz;
   bad[bad.size() / 2] ^= 0x55;
   bad[bad.size() / 2 + 1] ^= 0xAA;
   write_file(d.file("corrupt.gz"), bad);
-  expect_bad_input(d.file("corrupt.gz"), data.size(), "gzip");
+  expect_bad_input(d.file("corrupt.gz"), data.size(), "gzip", GetParam());
   auto junk = gz;
   for (unsigned char c : {'j', 'u', 'n', 'k'}) junk.push_back(c);
   write_file(d.file("junk.gz"), junk);
-  expect_bad_input(d.file("junk.gz"), data.size(), "trailing garbage");
+  expect_bad_input(d.file("junk.gz"), data.size(), "trailing garbage", GetParam());
   // The stream is shorter than the header promised.
   write_file(d.file("short.gz"), gz);
-  expect_bad_input(d.file("short.gz"), data.size() + 1, "truncated");
+  expect_bad_input(d.file("short.gz"), data.size() + 1, "truncated", GetParam());
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, GzipSourceEngines, ::testing::Values(GzipEngine::zlib, GzipEngine::isal),
+                         [](const ::testing::TestParamInfo<GzipEngine>& i) { return std::string(to_string(i.param)); });
 
 TEST(RawSource, TinyAndTruncatedFiles) {
   TempDir d;
@@ -159,14 +171,20 @@ TEST(RawSource, TinyAndTruncatedFiles) {
   expect_bad_input(d.file("missing"), 1, "cannot open");
 }
 
-TEST(GzipSink, OutputIndependentOfWriteSplitAndReadableByZlib) {
+class GzipSinkEngines : public ::testing::TestWithParam<GzipEngine> {};
+
+TEST_P(GzipSinkEngines, OutputIndependentOfWriteSplitAndReadableByZlibAndGzip) {
+  if (GetParam() == GzipEngine::isal && !have_isal()) GTEST_SKIP() << "built without ISA-L";
   TempDir d;
   const auto data = pattern(3 * kWriteBuffer + 777);
   std::vector<std::vector<unsigned char>> files;
   for (std::size_t piece : {std::size_t{1} << 22, std::size_t{4096}, std::size_t{77777}}) {
     const std::string path = d.file("s" + std::to_string(piece) + ".gz");
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    auto sink = make_byte_sink(fd, path, 6);
+    SinkOptions so;
+    so.gzip_level = 6;
+    so.engine = GetParam();
+    auto sink = make_byte_sink(fd, path, so);
     for (std::size_t at = 0; at < data.size(); at += piece)
       sink->write(data.data() + at, std::min(piece, data.size() - at));
     sink->finish();
@@ -175,9 +193,46 @@ TEST(GzipSink, OutputIndependentOfWriteSplitAndReadableByZlib) {
     files.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
     auto src = open_byte_source(path, 0);
     EXPECT_TRUE(read_all(*src, data.size()) == data);
+    EXPECT_EQ(std::system(("gzip -t " + path).c_str()), 0);
   }
   EXPECT_TRUE(files[0] == files[1]);
   EXPECT_TRUE(files[0] == files[2]);
+}
+
+TEST_P(GzipSinkEngines, EmptyAndTinyStreamsAreValidGzip) {
+  if (GetParam() == GzipEngine::isal && !have_isal()) GTEST_SKIP() << "built without ISA-L";
+  TempDir d;
+  for (std::size_t n : {0u, 1u, 2u, 3u, 40000u}) {
+    const std::string path = d.file("t" + std::to_string(n) + ".gz");
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    SinkOptions so;
+    so.gzip_level = 1;
+    so.engine = GetParam();
+    auto sink = make_byte_sink(fd, path, so);
+    const auto data = pattern(n, 9);
+    sink->write(data.data(), data.size());
+    sink->finish();
+    ::close(fd);
+    EXPECT_EQ(std::system(("gzip -t " + path).c_str()), 0) << n;
+    auto src = open_byte_source(path, 0);
+    EXPECT_TRUE(read_all(*src, n) == data);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, GzipSinkEngines, ::testing::Values(GzipEngine::zlib, GzipEngine::isal),
+                         [](const ::testing::TestParamInfo<GzipEngine>& i) { return std::string(to_string(i.param)); });
+
+TEST(GzipCodec, CrcJoinAndLevels) {
+  const auto a = pattern(1000, 1), b = pattern(777, 2);
+  auto ab = a;
+  ab.insert(ab.end(), b.begin(), b.end());
+  const std::uint32_t ca = crc32_update(0, a.data(), a.size()), cb = crc32_update(0, b.data(), b.size());
+  EXPECT_EQ(crc32_join(ca, cb, b.size()), crc32_update(0, ab.data(), ab.size()));
+  EXPECT_EQ(crc32_join(ca, 0, 0), ca);  // an empty piece changes nothing
+  EXPECT_EQ(crc32_update(0, reinterpret_cast<const unsigned char*>("123456789"), 9), 0xCBF43926u);
+  EXPECT_EQ(engine_level(GzipEngine::isal, 1), 1);
+  EXPECT_EQ(engine_level(GzipEngine::isal, 6), 3);
+  EXPECT_EQ(engine_level(GzipEngine::zlib, 6), 6);
 }
 
 TEST(AtomicFile, RemovedUnlessCommitted) {
