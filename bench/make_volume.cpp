@@ -4,11 +4,13 @@
 // make volumes of any size (GBs) on a small machine.
 //
 //   respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint8]
-//                       [--pattern smooth|noise] [--level N]
+//                       [--pattern smooth|specimen|noise] [--level N]
 //
-// smooth: a sum of slow sinusoids and a few bright spheres (compresses well,
-// like a real specimen's background); noise: deterministic pseudo-random
-// values (compresses poorly). Geometry: sform = qform = diag(S) with the
+// smooth: a sum of slow sinusoids and a bright sphere, integral values
+// (compresses very well); specimen: an ellipsoid of tissue (the smooth
+// field plus Gaussian-like noise, sigma 25) in an exactly zero background,
+// like a scanned specimen (512^3 float32 gzips about 2.5:1, as real 100 um
+// volumes do); noise: deterministic pseudo-random values (compresses poorly). Geometry: sform = qform = diag(S) with the
 // origin at the centre of the volume, codes 1.
 #include <nifti/nifti2_io.h>
 
@@ -62,12 +64,26 @@ double noise_value(std::uint64_t i) {
   return static_cast<double>(i % 2000) - 1000.0;
 }
 
+// Sum of four uniforms, centred and scaled to unit variance.
+double gaussian_like(std::uint64_t i) {
+  double s = 0;
+  for (std::uint64_t k = 0; k < 4; ++k) s += (noise_value(i * 4 + k) + 1000.0) / 2000.0;
+  return (s - 2.0) * std::sqrt(3.0);
+}
+
+bool in_specimen(std::int64_t x, std::int64_t y, std::int64_t z, const std::int64_t n[3]) {
+  const double u = (static_cast<double>(x) + 0.5) / static_cast<double>(n[0]) - 0.5;
+  const double v = (static_cast<double>(y) + 0.5) / static_cast<double>(n[1]) - 0.5;
+  const double w = (static_cast<double>(z) + 0.5) / static_cast<double>(n[2]) - 0.5;
+  return u * u / 0.25 + v * v / 0.22 + w * w / 0.26 < 1.0;  // about half the volume
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 5) {
     std::cerr << "usage: respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint8] "
-                 "[--pattern smooth|noise] [--level N]\n";
+                 "[--pattern smooth|specimen|noise] [--level N]\n";
     return 2;
   }
   try {
@@ -120,8 +136,15 @@ int main(int argc, char** argv) {
       for (std::int64_t y = 0; y < n[1]; ++y)
         for (std::int64_t x = 0; x < n[0]; ++x) {
           const auto i = static_cast<std::size_t>(y * n[0] + x);
-          plane[i] = pattern == "noise" ? noise_value(static_cast<std::uint64_t>((z * n[1] + y) * n[0] + x))
-                                        : smooth(x, y, z);
+          const auto index = static_cast<std::uint64_t>((z * n[1] + y) * n[0] + x);
+          if (pattern == "noise") {
+            plane[i] = noise_value(index);
+          } else if (pattern == "specimen") {
+            plane[i] = in_specimen(x, y, z, n) ? 800 + smooth(x, y, z) + gaussian_like(index) * 25 : 0.0;
+            if (dt != DT_FLOAT32) plane[i] = std::round(plane[i]);
+          } else {
+            plane[i] = smooth(x, y, z);
+          }
           if (dt == DT_UINT8) plane[i] = std::fabs(plane[i]) / 8;
         }
       visit_datatype(dt, [&](auto tag) {

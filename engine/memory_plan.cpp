@@ -50,7 +50,8 @@ MemoryPlan cost(const MemoryRequest& q, int threads, int tokens, int block) {
   p.mid_bytes = p.mid_capacity * out_plane * u(q.work_bytes);
   p.out_bytes = p.out_capacity * u(block) * out_plane * u(q.out_bytes);
   const std::uint64_t tmp = std::max(u(q.nx) * u(q.my), u(q.mx) * u(q.ny));
-  p.scratch_bytes = u(threads) * (in_plane + tmp + u(q.mx)) * u(q.work_bytes);
+  const std::uint64_t transposed = q.wide_x ? (u(q.nx) + u(q.mx)) * std::max(u(q.ny), u(q.my)) : 0;
+  p.scratch_bytes = u(threads) * (in_plane + tmp + u(q.mx) + transposed) * u(q.work_bytes);
   p.io_bytes = kIoBytes;
   p.table_bytes = q.table_bytes;
   if (q.gzip_output) {

@@ -6,7 +6,8 @@
 //   raw input planes     tokens * new_max                 x plane_in bytes
 //   intermediate planes  tokens * new_max + span_max      x mx*my*sizeof(W)
 //   output blocks        tokens                           x block*mx*my*out bytes
-//   per-thread scratch   threads x (nx*ny + max(nx*my, mx*ny) + mx) * sizeof(W)
+//   per-thread scratch   threads x (nx*ny + max(nx*my, mx*ny) + mx
+//                        + [orders 2-3] (nx + mx) * max(ny, my)) * sizeof(W)
 //   gzip chunks          tokens * (ceil(block*mx*my*out / kChunkBytes) + 1) + 1
 //                        x chunk_buffer_bytes() (a block completes at most that
 //                        many chunks; one more is being filled), plus one
@@ -47,6 +48,7 @@ struct MemoryRequest {
   std::uint64_t table_bytes = 0;
   bool gzip_output = false;         // chunks and deflaters (io/byte_sink.hpp)
   std::uint64_t deflater_bytes = 0; // per thread
+  bool wide_x = false;        // the x pass runs transposed (engine/plane_resampler.hpp)
   int threads = 1;
   std::uint64_t limit = 0;
   std::optional<int> block;   // force the block depth (tests, benchmarks)

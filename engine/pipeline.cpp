@@ -159,7 +159,7 @@ public:
     auto xy = [&](Ptr t) -> Ptr {
       Scratch<W>& s = scratch_.local();
       s.plane.resize(static_cast<std::size_t>(X_.n * Y_.n));
-      s.tmp.resize(xy_scratch_values(X_, Y_));
+      s.tmp.resize(xy_scratch_values(X_, Y_) + x_transpose_scratch_values(X_, Y_));
       for (BufferPool::Handle& raw : t->raw) {
         decode_plane(raw.data(), s.plane.data());
         auto mid = std::make_shared<BufferPool::Handle>(mid_pool_.acquire());
@@ -313,6 +313,7 @@ MemoryRequest memory_request(const ResampleSetup& s, int threads, std::uint64_t 
   q.mx = s.grid.axis[0].m;
   q.my = s.grid.axis[1].m;
   q.z = z_ranges(Z);
+  q.wide_x = x_pass_transposed(build_axis_table<double>(s.grid.axis[0], s.order, s.boundary));
   q.in_bytes = scalar_bytes(s.in_datatype);
   q.out_bytes = scalar_bytes(s.out_datatype);
   q.work_bytes = needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;

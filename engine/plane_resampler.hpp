@@ -31,6 +31,35 @@ std::size_t xy_scratch_values(const AxisTable<W>& X, const AxisTable<W>& Y) {
   return static_cast<std::size_t>(std::max(X.n * Y.m, X.m * Y.n));
 }
 
+// Wide x kernels (B-splines: up to 30 taps) run transposed: the gather of
+// scattered taps becomes the contiguous, vectorised row combine of the y
+// pass. Same taps, same order, same bits; two cache-blocked transposes cost
+// less than the scalar gather from 3 taps on.
+template <class W>
+bool x_pass_transposed(const AxisTable<W>& X) {
+  return !X.identity && X.max_taps >= 3;
+}
+
+// Extra scratch (values) that the transposed x pass needs.
+template <class W>
+std::size_t x_transpose_scratch_values(const AxisTable<W>& X, const AxisTable<W>& Y) {
+  if (!x_pass_transposed(X)) return 0;
+  const std::int64_t rows = std::max(Y.n, Y.m);
+  return static_cast<std::size_t>(X.n * rows + X.m * rows);
+}
+
+// dst (cols x rows) = transpose of src (rows x cols), in 32 x 32 tiles.
+template <class W>
+void transpose(const W* src, W* dst, std::int64_t rows, std::int64_t cols) {
+  constexpr std::int64_t T = 32;
+  for (std::int64_t r0 = 0; r0 < rows; r0 += T)
+    for (std::int64_t c0 = 0; c0 < cols; c0 += T) {
+      const std::int64_t r1 = std::min(rows, r0 + T), c1 = std::min(cols, c0 + T);
+      for (std::int64_t r = r0; r < r1; ++r)
+        for (std::int64_t c = c0; c < c1; ++c) dst[c * rows + r] = src[r * cols + c];
+    }
+}
+
 // y pass: out row jy (width `width`) = weighted rows of `in`.
 template <class W>
 void y_pass(const W* in, W* out, std::int64_t width, const AxisTable<W>& Y) {
@@ -43,14 +72,31 @@ void y_pass(const W* in, W* out, std::int64_t width, const AxisTable<W>& Y) {
   }
 }
 
+// x pass over `rows` rows of X.n values into rows of X.m values.
 template <class W>
-void resample_plane(const W* in, W* tmp, W* out, const AxisTable<W>& X, const AxisTable<W>& Y,
+void x_pass(const W* in, W* out, std::int64_t rows, const AxisTable<W>& X, W* scratch) {
+  if (!x_pass_transposed(X)) {
+    for (std::int64_t r = 0; r < rows; ++r) gather_row(in + r * X.n, out + r * X.m, X);
+    return;
+  }
+  W* t_in = scratch;                // X.n rows of `rows` values
+  W* t_out = scratch + X.n * rows;  // X.m rows of `rows` values
+  transpose(in, t_in, rows, X.n);
+  y_pass(t_in, t_out, rows, X);
+  transpose(t_out, out, X.m, rows);
+}
+
+// `scratch` holds xy_scratch_values() + x_transpose_scratch_values() values.
+template <class W>
+void resample_plane(const W* in, W* scratch, W* out, const AxisTable<W>& X, const AxisTable<W>& Y,
                     XyOrder order) {
+  W* tmp = scratch;
+  W* xs = scratch + xy_scratch_values(X, Y);
   if (order == XyOrder::y_first) {
     y_pass(in, tmp, X.n, Y);
-    for (std::int64_t jy = 0; jy < Y.m; ++jy) gather_row(tmp + jy * X.n, out + jy * X.m, X);
+    x_pass(tmp, out, Y.m, X, xs);
   } else {
-    for (std::int64_t iy = 0; iy < Y.n; ++iy) gather_row(in + iy * X.n, tmp + iy * X.m, X);
+    x_pass(in, tmp, Y.n, X, xs);
     y_pass(tmp, out, X.m, Y);
   }
 }

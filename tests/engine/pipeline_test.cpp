@@ -81,7 +81,7 @@ std::vector<unsigned char> reference(const Volume& v, const ResampleSetup& s) {
     using T = typename decltype(tag)::type;
     decode<T, W>(v.bytes.data(), all.data(), all.size(), v.swapped);
   });
-  std::vector<W> tmp(xy_scratch_values(X, Y));
+  std::vector<W> tmp(xy_scratch_values(X, Y) + x_transpose_scratch_values(X, Y));
   for (std::int64_t z = 0; z < v.nz; ++z)
     resample_plane(&all[static_cast<std::size_t>(z) * in_plane], tmp.data(), &mid[static_cast<std::size_t>(z) * out_plane], X, Y,
                    cheaper_xy_order(X, Y));
