@@ -73,14 +73,23 @@ std::vector<int> token_candidates(int threads) {
 
 MemoryPlan plan_memory(const MemoryRequest& q) {
   const std::uint64_t budget = q.limit > kProcessReserve ? q.limit - kProcessReserve : 0;
+  const std::uint64_t target = std::min(budget, kWorkingSetTarget);
+  const int deepest = static_cast<int>(std::clamp<std::size_t>(q.z.size(), 1, 64));
   for (int threads = std::max(1, q.threads); threads >= 1; --threads) {
     std::vector<int> tokens = q.tokens ? std::vector<int>{*q.tokens} : token_candidates(threads);
-    std::vector<int> blocks = q.block ? std::vector<int>{*q.block} : std::vector<int>{8, 4, 2, 1};
-    for (int t : tokens)
-      for (int b : blocks) {
-        MemoryPlan p = cost(q, threads, t, b);
+    for (int t : tokens) {
+      if (q.block) {
+        MemoryPlan p = cost(q, threads, t, *q.block);
         if (p.total() <= budget) return p;
+        continue;
       }
+      // The deepest block within the target; the shallowest one if only the
+      // budget holds it.
+      for (int b = deepest; b >= 1; --b) {
+        MemoryPlan p = cost(q, threads, t, b);
+        if (p.total() <= target || (b == 1 && p.total() <= budget)) return p;
+      }
+    }
   }
   const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1));
   const std::uint64_t need = smallest.total() + kProcessReserve;

@@ -20,8 +20,13 @@
 // tokens not yet linked at most tokens * new_max above it.
 //
 // The planner tries the most parallel shape first (tokens = 2 x threads,
-// then threads + 1, threads, 2, 1; block 8, 4, 2, 1 planes; then fewer
-// threads) and takes the first whose total fits limit - kProcessReserve.
+// then threads + 1, threads, 2, 1; then fewer threads) and, for each, the
+// deepest block (64 planes down to 1) whose total fits the working-set
+// target: min(limit - kProcessReserve, kWorkingSetTarget). Sizing blocks to a
+// fixed target rather than a fixed depth keeps peak memory flat whatever the
+// plane size: 512^3 and 1024^3 volumes run in the same memory
+// (bench/README.md). Only a volume whose single planes exceed the target
+// needs more, down to the smallest shape the limit allows.
 //
 // Thread safety: pure function.
 #pragma once
@@ -82,6 +87,10 @@ constexpr std::uint64_t kProcessReserve = std::uint64_t{24} << 20;
 // The read-ahead queue (4 x 2 MiB, io/read_ahead.hpp), the inflate state
 // and its 1 MiB read buffer, the 1 MiB write buffer, rounded up.
 constexpr std::uint64_t kIoBytes = std::uint64_t{12} << 20;
+// What the planner aims to use when the limit allows: deeper blocks than
+// this buy no speed on the benchmarks (bench/throughput.sh), and it keeps
+// the default run under the default 256M limit.
+constexpr std::uint64_t kWorkingSetTarget = std::uint64_t{176} << 20;
 
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
 

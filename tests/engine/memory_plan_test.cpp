@@ -32,12 +32,22 @@ TEST(MemoryPlan, BlockShapeCountsNewAndSpannedPlanes) {
 TEST(MemoryPlan, FitsTheLimitAndShrinksToFit) {
   const std::uint64_t big = std::uint64_t{1} << 34;
   MemoryPlan p = plan_memory(request(1000, 667, 1.5, big));
-  EXPECT_EQ(p.tokens, 4);
-  EXPECT_EQ(p.block, 8);
-  const std::uint64_t limit = std::uint64_t{128} << 20;
-  p = plan_memory(request(1000, 667, 1.5, limit));
-  EXPECT_LE(p.total() + kProcessReserve, limit);
-  EXPECT_LT(p.tokens * p.block, 32);
+  EXPECT_EQ(p.tokens, 4);  // 2 x threads
+  EXPECT_LE(p.total(), kWorkingSetTarget) << "a large limit is not filled";
+  EXPECT_GT(p.total(), kWorkingSetTarget / 2) << "blocks deepen up to the target";
+  const std::uint64_t limit = std::uint64_t{96} << 20;
+  MemoryPlan q = plan_memory(request(1000, 667, 1.5, limit));
+  EXPECT_LE(q.total() + kProcessReserve, limit);
+  EXPECT_LT(q.tokens * q.block, p.tokens * p.block);
+}
+
+TEST(MemoryPlan, WorkingSetIsFlatAcrossPlaneSizes) {
+  // Planes 4x larger (512^2 -> 1024^2), same zoom: the plan's total stays
+  // within 10%.
+  const MemoryPlan small = plan_memory(request(512, 342, 1.5, std::uint64_t{256} << 20));
+  const MemoryPlan large = plan_memory(request(1024, 683, 1.5, std::uint64_t{256} << 20));
+  EXPECT_GT(small.block, large.block);
+  EXPECT_NEAR(static_cast<double>(large.total()), static_cast<double>(small.total()), 0.1 * static_cast<double>(small.total()));
 }
 
 TEST(MemoryPlan, TooSmallNamesTheSmallestThatWorks) {
