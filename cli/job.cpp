@@ -95,7 +95,11 @@ JobPlan plan_job(const Options& o) {
   p.setup.in_swap = p.input.needs_swap();
   p.setup.out_datatype = p.input.datatype();
 
-  p.engine = o.gzip_engine.value_or(default_gzip_engine());
+  const bool float_output = p.setup.out_datatype == DT_FLOAT32 || p.setup.out_datatype == DT_FLOAT64;
+  const GzipChoice gz = choose_gzip(o.gzip_engine, o.compression_level, float_output);
+  p.engine = gz.engine;
+  p.level = gz.level;
+  p.input_engine = gz.input;
   if (p.engine == GzipEngine::isal && !have_isal())
     throw Error(ExitCode::usage, "--gzip-engine isal: this respace was built without ISA-L (install libisal-dev "
                                  "and rebuild)");
@@ -103,7 +107,7 @@ JobPlan plan_job(const Options& o) {
                                      o.memory_limit.value_or(kDefaultMemoryLimit));
   req.block = o.block;
   req.gzip_output = p.names.gzip;
-  req.deflater_bytes = deflater_bytes(p.engine, o.compression_level);
+  req.deflater_bytes = deflater_bytes(p.engine, p.level);
   try {
     p.memory = plan_memory(req);
   } catch (const Error& e) {
@@ -124,7 +128,7 @@ JobPlan plan_job(const Options& o) {
   return p;
 }
 
-JobResult run_job(const JobPlan& p, const Options& o) {
+JobResult run_job(const JobPlan& p) {
   const auto t0 = std::chrono::steady_clock::now();
   const GridPlan& g = p.setup.grid;
   OutputGrid og;
@@ -141,9 +145,9 @@ JobResult run_job(const JobPlan& p, const Options& o) {
   og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 && !g.axis[h.slice_dim - 1].identity();
   const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
 
-  std::unique_ptr<ByteSource> in = p.input.open_data(p.engine);
+  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
   SinkOptions sink_options;
-  sink_options.gzip_level = p.names.gzip ? o.compression_level : 0;
+  sink_options.gzip_level = p.names.gzip ? p.level : 0;
   sink_options.engine = p.engine;
   sink_options.chunk_capacity = p.memory.chunk_capacity;
   AtomicFile image_file(p.names.image);

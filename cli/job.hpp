@@ -24,6 +24,8 @@ struct JobPlan {
   int output_version = 1;            // NIfTI-1 or NIfTI-2
   std::string warning;               // e.g. qform/sform voxel sizes differ
   GzipEngine engine = GzipEngine::zlib;
+  int level = 6;  // gzip's 1-9, for .gz outputs
+  GzipEngine input_engine = GzipEngine::zlib;
 };
 
 struct JobResult {
@@ -35,7 +37,7 @@ struct JobResult {
 
 // Throws Error with the exit code of the fault.
 JobPlan plan_job(const Options& o);
-JobResult run_job(const JobPlan& plan, const Options& o);
+JobResult run_job(const JobPlan& plan);
 
 // The geometry nifticlib read from a header (exposed for tests).
 InputGeometry geometry_of(const nifti_image& h);

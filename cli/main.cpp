@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     if (o.dry_run) return 0;
     oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
                                         static_cast<std::size_t>(plan.memory.threads));
-    JobResult result = run_job(plan, o);
+    JobResult result = run_job(plan);
     if (!o.quiet) print_result(std::cout, result);
     return 0;
   } catch (const Error& e) {

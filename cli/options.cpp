@@ -52,9 +52,10 @@ po::options_description option_table() {
        "center (default) | origin | fov | corners: what stays fixed (see README)")
       ("threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")
       ("memory-limit", po::value<std::string>(), "bound on the whole process, e.g. 512M, 2G (default 256M)")
-      ("compression-level", po::value<int>()->default_value(6),
-       "gzip level 1-9 for .gz outputs (ISA-L: 1-2 -> 1, 3-5 -> 2, 6-9 -> 3)")
-      ("gzip-engine", po::value<std::string>(), "zlib | isal: the deflate engine (default isal when built in)")
+      ("compression-level", po::value<int>(),
+       "gzip level 1-9 for .gz outputs (ISA-L: 1-2 -> 1, 3-5 -> 2, 6-9 -> 3); default: within 2% of "
+       "zlib level 6's size, as fast as possible (see README)")
+      ("gzip-engine", po::value<std::string>(), "zlib | isal: the gzip engine (see README for the default)")
       ("dry-run", "print the plan (dims, spacing, affine, memory) and exit")
       ("force", "replace an existing output")
       ("quiet,q", "print nothing but errors");
@@ -143,8 +144,10 @@ ParseResult parse_options(int argc, const char* const* argv) {
   o.threads = vm["threads"].as<int>();
   if (o.threads < 0) usage("--threads must be 0 (all cores) or more");
   if (vm.count("memory-limit")) o.memory_limit = parse_size(vm["memory-limit"].as<std::string>());
-  o.compression_level = vm["compression-level"].as<int>();
-  if (o.compression_level < 1 || o.compression_level > 9) usage("--compression-level must be 1 to 9");
+  if (vm.count("compression-level")) {
+    o.compression_level = vm["compression-level"].as<int>();
+    if (*o.compression_level < 1 || *o.compression_level > 9) usage("--compression-level must be 1 to 9");
+  }
   if (vm.count("gzip-engine")) {
     o.gzip_engine = parse_gzip_engine(vm["gzip-engine"].as<std::string>());
     if (!o.gzip_engine) usage("--gzip-engine must be zlib or isal");

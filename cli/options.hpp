@@ -27,7 +27,7 @@ struct Options {
   double fill = 0;
   int threads = 0;  // 0: all cores
   std::optional<std::uint64_t> memory_limit;
-  int compression_level = 6;
+  std::optional<int> compression_level;   // default: choose_gzip()
   std::optional<GzipEngine> gzip_engine;  // default: default_gzip_engine()
   std::optional<int> block;  // hidden: force the block depth (tests, benchmarks)
   bool dry_run = false;

@@ -50,8 +50,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << " samples per side (tail <= " << kSplineTolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
      << ", " << datatype_name(p.setup.out_datatype)
-     << (p.names.gzip ? ", gzip level " + std::to_string(o.compression_level) + " (" + to_string(p.engine) +
-                            (p.engine == GzipEngine::isal ? " level " + std::to_string(engine_level(p.engine, o.compression_level)) : std::string()) + ")"
+     << (p.names.gzip ? ", gzip level " + std::to_string(p.level) + " (" + to_string(p.engine) +
+                            (p.engine == GzipEngine::isal ? " level " + std::to_string(engine_level(p.engine, p.level)) : std::string()) + ")"
                       : std::string())
      << ")\n";
   os << "  shape          " << ax[0].m << " x " << ax[1].m << " x " << ax[2].m << "  (";

@@ -124,6 +124,9 @@ public:
       suffix_lo_[static_cast<std::size_t>(b)] =
           std::min(suffix_lo_[static_cast<std::size_t>(b) + 1], r.any ? r.lo : INT64_MAX);
     }
+    raw_pool_.prefault();
+    mid_pool_.prefault();
+    out_pool_.prefault();
     x_all_inside_ = std::all_of(X_.inside.begin(), X_.inside.end(), [](unsigned char c) { return c != 0; });
     fill_row_.resize(out_row_bytes_);
     std::vector<W> fills(static_cast<std::size_t>(X_.m), static_cast<W>(s.fill));

@@ -88,12 +88,35 @@ inline T to_stored(W v) {
   }
 }
 
+// 8- and 16-bit integers from float: clamp first (NaN -> 0), then round half
+// away from zero by truncation and the exact remainder v - trunc(v) (exact
+// for |v| < 2^24). Same result as to_stored(), without a libm call per
+// voxel, so the loop vectorises.
+template <class T>
+inline T to_small_int(float v) {
+  constexpr float lo = static_cast<float>(std::numeric_limits<T>::lowest());
+  constexpr float hi = static_cast<float>(std::numeric_limits<T>::max());
+  v = v == v ? v : 0.0f;
+  v = v < lo ? lo : (v > hi ? hi : v);
+  int t = static_cast<int>(v);
+  const float f = v - static_cast<float>(t);
+  t += static_cast<int>(f >= 0.5f) - static_cast<int>(f <= -0.5f);
+  return static_cast<T>(t);
+}
+
 // n working values -> stored values (native byte order).
 template <class T, class W>
 void encode(const W* src, unsigned char* dst, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const T v = to_stored<T>(src[i]);
-    std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
+  if constexpr (std::is_integral_v<T> && sizeof(T) <= 2 && std::is_same_v<W, float>) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const T v = to_small_int<T>(src[i]);
+      std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const T v = to_stored<T>(src[i]);
+      std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
+    }
   }
 }
 

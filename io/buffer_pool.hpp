@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -62,6 +63,18 @@ public:
       return Handle(this, std::move(mem));
     }
     return Handle(this, std::unique_ptr<unsigned char[]>(new unsigned char[bytes_]));
+  }
+
+  // Allocates and touches every buffer up to the capacity now, so the
+  // resident size reaches the plan at start and stays there (predictable
+  // peak memory, the same for small and large planes).
+  void prefault() {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (free_.size() + in_use_ < capacity_) {
+      std::unique_ptr<unsigned char[]> mem(new unsigned char[bytes_]);
+      std::memset(mem.get(), 0, bytes_);
+      free_.push_back(std::move(mem));
+    }
   }
 
   std::size_t buffer_bytes() const { return bytes_; }

@@ -59,6 +59,7 @@ public:
         pool_(chunk_buffer_bytes(), std::max<std::size_t>(2, o.chunk_capacity)),
         deflaters_([this] { return make_chunk_deflater(engine_, level_); }) {
     make_chunk_deflater(engine_, level_);  // fail here, not in a worker, if the engine is missing
+    pool_.prefault();
   }
 
   bool encodes() const override { return true; }

@@ -107,6 +107,13 @@ int engine_level(GzipEngine e, int gzip_level) {
   return gzip_level <= 2 ? 1 : gzip_level <= 5 ? 2 : 3;
 }
 
+GzipChoice choose_gzip(std::optional<GzipEngine> engine, std::optional<int> level, bool float_output) {
+  const GzipEngine input = engine.value_or(default_gzip_engine());
+  if (engine || level) return {engine.value_or(default_gzip_engine()), level.value_or(6), input};
+  if (float_output && have_isal()) return {GzipEngine::isal, 6, input};
+  return {GzipEngine::zlib, 2, input};
+}
+
 std::unique_ptr<ChunkDeflater> make_chunk_deflater(GzipEngine e, int gzip_level) {
 #if RESPACE_HAVE_ISAL
   if (e == GzipEngine::isal) return std::make_unique<IsalDeflater>(engine_level(e, gzip_level));

@@ -5,10 +5,16 @@
 // member made of chunks from either engine reads with any gzip reader.
 //
 // Levels keep gzip's 1-9 meaning. zlib uses them as they are. ISA-L has
-// levels 0-3; respace maps gzip 1-2 -> ISA-L 1, 3-5 -> 2, 6-9 -> 3, so the
-// default level 6 gives ISA-L level 3, which on the benchmark volumes comes
-// within 2% of zlib level 6's size at several times its speed
-// (bench/README.md).
+// levels 0-3; respace maps gzip 1-2 -> ISA-L 1, 3-5 -> 2, 6-9 -> 3.
+//
+// The default (choose_gzip with neither engine nor level given) aims at
+// zlib level 6's size, within 2%, as fast as the measurements allow
+// (bench/README.md, bench/throughput.sh):
+//   floating-point output: ISA-L level 3 (+0.2% to +0.8% over zlib 6 on the
+//     benchmark volumes, 5 to 10 times faster);
+//   integer output: zlib level 2 (+1.3%), because ISA-L's matcher loses
+//     about 3% on the noisy low bits of 16-bit data whatever its level or
+//     buffer size.
 //
 // Thread safety: a ChunkDeflater is used by one thread at a time; the free
 // functions are thread-safe.
@@ -29,6 +35,17 @@ std::optional<GzipEngine> parse_gzip_engine(const std::string& s);
 bool have_isal();
 GzipEngine default_gzip_engine();  // isal when built with it, else zlib
 int engine_level(GzipEngine e, int gzip_level);
+
+struct GzipChoice {
+  GzipEngine engine = GzipEngine::zlib;  // deflates the output
+  int level = 6;                         // gzip's 1-9
+  GzipEngine input = GzipEngine::zlib;   // inflates the input
+};
+// An engine or level given by the user wins (the other defaults to ISA-L or
+// level 6); with neither, the profile above. The input is inflated by the
+// engine the user named, else by ISA-L when built in (the same bytes either
+// way, twice as fast).
+GzipChoice choose_gzip(std::optional<GzipEngine> engine, std::optional<int> level, bool float_output);
 
 // Deflate's window: a chunk is primed with at most this many preceding bytes.
 constexpr std::size_t kDeflateWindow = 32768;

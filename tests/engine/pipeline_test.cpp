@@ -306,6 +306,17 @@ TEST(Streaming, IntegerOutputRoundsAndClamps) {
   EXPECT_EQ((to_stored<std::uint64_t, double>(1e30)), std::numeric_limits<std::uint64_t>::max());
   EXPECT_EQ((to_stored<std::int64_t, double>(-1e30)), std::numeric_limits<std::int64_t>::lowest());
   EXPECT_EQ((to_stored<std::int32_t, double>(std::nan(""))), 0);
+  // The fast 8/16-bit path agrees with round-then-clamp everywhere.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-70000.0f, 70000.0f);
+  for (int i = 0; i < 200000; ++i) {
+    float x = i < 1000 ? static_cast<float>(i - 500) * 0.5f : u(rng);  // exact .5 ties first
+    if (i % 1000 == 999) x = std::numeric_limits<float>::quiet_NaN();
+    ASSERT_EQ(to_small_int<std::int16_t>(x), (to_stored<std::int16_t, float>(x))) << x;
+    ASSERT_EQ(to_small_int<std::uint16_t>(x), (to_stored<std::uint16_t, float>(x))) << x;
+    ASSERT_EQ(to_small_int<std::int8_t>(x / 256), (to_stored<std::int8_t, float>(x / 256))) << x;
+    ASSERT_EQ(to_small_int<std::uint8_t>(x / 256), (to_stored<std::uint8_t, float>(x / 256))) << x;
+  }
 }
 
 TEST(Streaming, MultipleVolumesStreamOneAfterAnother) {
