@@ -2,6 +2,7 @@
 #include "engine/pipeline.hpp"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_pipeline.h>
 
 #include <algorithm>
@@ -159,16 +160,24 @@ public:
       return t;
     };
 
+    // Within a token, planes and chunks are independent: the parallel stages
+    // spread them over the threads too, so the last tokens of a volume do
+    // not leave threads idle (deep blocks hold dozens of chunks).
     auto xy = [&](Ptr t) -> Ptr {
-      Scratch<W>& s = scratch_.local();
-      s.plane.resize(static_cast<std::size_t>(X_.n * Y_.n));
-      s.tmp.resize(xy_scratch_values(X_, Y_) + x_transpose_scratch_values(X_, Y_));
-      for (BufferPool::Handle& raw : t->raw) {
-        decode_plane(raw.data(), s.plane.data());
+      t->made.resize(t->raw.size());
+      oneapi::tbb::parallel_for(std::size_t{0}, t->raw.size(), [&](std::size_t i) {
+        Scratch<W>& s = scratch_.local();
         auto mid = std::make_shared<BufferPool::Handle>(mid_pool_.acquire());
-        resample_plane(s.plane.data(), s.tmp.data(), mid->template as<W>(), X_, Y_, xy_order_);
-        t->made.push_back(std::move(mid));
-      }
+        if (X_.identity && Y_.identity) {
+          decode_plane(t->raw[i].data(), mid->template as<W>());  // z-only: no x/y work at all
+        } else {
+          s.plane.resize(static_cast<std::size_t>(X_.n * Y_.n));
+          s.tmp.resize(xy_scratch_values(X_, Y_) + x_transpose_scratch_values(X_, Y_));
+          decode_plane(t->raw[i].data(), s.plane.data());
+          resample_plane(s.plane.data(), s.tmp.data(), mid->template as<W>(), X_, Y_, xy_order_);
+        }
+        t->made[i] = std::move(mid);
+      });
       t->raw.clear();
       if (hooks.after_xy) hooks.after_xy(t->k0);
       return t;
@@ -190,10 +199,12 @@ public:
 
     auto zpass = [&](Ptr t) -> Ptr {
       if (hooks.before_z) hooks.before_z(t->k0);
-      Scratch<W>& s = scratch_.local();
-      s.row.resize(static_cast<std::size_t>(X_.m));
       t->out = out_pool_.acquire();
-      for (std::int64_t k = t->k0; k < t->k1; ++k) write_plane(*t, k, s.row.data());
+      oneapi::tbb::parallel_for(t->k0, t->k1, [&](std::int64_t k) {
+        Scratch<W>& s = scratch_.local();
+        s.row.resize(static_cast<std::size_t>(X_.m));
+        write_plane(*t, k, s.row.data());
+      });
       t->taps.clear();
       return t;
     };
@@ -208,7 +219,7 @@ public:
     };
 
     auto encode = [&](Ptr t) -> Ptr {
-      for (ChunkPtr& c : t->chunks) out.encode(*c);
+      oneapi::tbb::parallel_for(std::size_t{0}, t->chunks.size(), [&](std::size_t i) { out.encode(*t->chunks[i]); });
       return t;
     };
 

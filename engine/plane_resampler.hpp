@@ -92,7 +92,14 @@ void resample_plane(const W* in, W* scratch, W* out, const AxisTable<W>& X, cons
                     XyOrder order) {
   W* tmp = scratch;
   W* xs = scratch + xy_scratch_values(X, Y);
-  if (order == XyOrder::y_first) {
+  // An identity axis is a copy: skip its pass rather than copy the plane.
+  if (X.identity && Y.identity) {
+    std::memcpy(out, in, static_cast<std::size_t>(X.n * Y.n) * sizeof(W));
+  } else if (Y.identity) {
+    x_pass(in, out, Y.n, X, xs);
+  } else if (X.identity) {
+    y_pass(in, out, X.n, Y);
+  } else if (order == XyOrder::y_first) {
     y_pass(in, tmp, X.n, Y);
     x_pass(tmp, out, Y.m, X, xs);
   } else {

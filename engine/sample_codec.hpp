@@ -108,9 +108,12 @@ inline T to_small_int(float v) {
 template <class T, class W>
 void encode(const W* src, unsigned char* dst, std::size_t n) {
   if constexpr (std::is_integral_v<T> && sizeof(T) <= 2 && std::is_same_v<W, float>) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const T v = to_small_int<T>(src[i]);
-      std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
+    constexpr std::size_t kStage = 256;  // typed staging, so the loop vectorises
+    T stage[kStage];
+    for (std::size_t i0 = 0; i0 < n; i0 += kStage) {
+      const std::size_t m = std::min(kStage, n - i0);
+      for (std::size_t i = 0; i < m; ++i) stage[i] = to_small_int<T>(src[i0 + i]);
+      std::memcpy(dst + i0 * sizeof(T), stage, m * sizeof(T));
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {

@@ -154,6 +154,44 @@ TEST_F(Cli, OutputsReadBackByIndependentReaders) {
   }
 }
 
+// pigz-style output: the file's bytes depend on the data, engine and level
+// only, never on threads or block depth; both engines decode to the same data.
+TEST_F(Cli, GzipBytesIdenticalForAnyThreadsAndBlocks) {
+  make_volume("in.nii.gz", 96, 80, 150);  // several 512 KiB chunks of output
+  std::vector<std::string> engines = {"zlib"};
+  if (std::system((std::string(RESPACE_BIN) + " --help | grep -q isal").c_str()) == 0) engines.push_back("isal");
+  std::string decoded_first;
+  for (const std::string& engine : engines) {
+    std::string first;
+    for (const char* threads : {"1", "2", "3"})
+      for (const char* block : {"1", "7", "64"}) {
+        const std::string out = file("o_" + engine + threads + block + ".nii.gz");
+        ChildResult r = respace({file("in.nii.gz"), out, "--spacing", "0.13", "0.07", "0.15", "--quiet",
+                                 "--gzip-engine", engine, "--threads", threads, "--block-planes", block});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const std::string bytes = testing::slurp(out);
+        if (first.empty()) first = bytes;
+        EXPECT_TRUE(bytes == first) << engine << " threads " << threads << " block " << block;
+      }
+    ChildResult d = run_child({"/bin/sh", "-c", "gzip -dc " + file("o_" + engine + "11.nii.gz") + " | md5sum"});
+    ASSERT_EQ(d.exit_code, 0);
+    if (decoded_first.empty()) decoded_first = d.out;
+    EXPECT_EQ(d.out, decoded_first) << "engines decode to the same data";
+  }
+}
+
+TEST_F(Cli, DefaultCompressionFollowsTheOutputType) {
+  make_volume("f.nii.gz", 16, 16, 16, "float32");
+  make_volume("i.nii.gz", 16, 16, 16, "int16");
+  ChildResult r = respace({file("f.nii.gz"), file("fo.nii.gz"), "--z-spacing", "0.2", "--dry-run"});
+  const bool isal = r.out.find("(isal level 3)") != std::string::npos;
+  EXPECT_TRUE(isal || r.out.find("gzip level 2 (zlib)") != std::string::npos) << r.out;
+  r = respace({file("i.nii.gz"), file("io.nii.gz"), "--z-spacing", "0.2", "--dry-run"});
+  EXPECT_NE(r.out.find("gzip level 2 (zlib)"), std::string::npos) << r.out;
+  r = respace({file("i.nii.gz"), file("io.nii.gz"), "--z-spacing", "0.2", "--dry-run", "--compression-level", "9"});
+  EXPECT_NE(r.out.find("gzip level 9"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, SigtermMidWriteLeavesNoFiles) {
   make_volume("in.nii.gz", 512, 512, 96);
   ChildResult r = run_child({RESPACE_BIN, file("in.nii.gz"), file("out.nii.gz"), "--spacing", "0.05", "0.05",

@@ -235,6 +235,21 @@ TEST(GzipCodec, CrcJoinAndLevels) {
   EXPECT_EQ(engine_level(GzipEngine::zlib, 6), 6);
 }
 
+TEST(GzipCodec, DefaultProfile) {
+  const GzipChoice ints = choose_gzip(std::nullopt, std::nullopt, false);
+  EXPECT_EQ(ints.engine, GzipEngine::zlib);
+  EXPECT_EQ(ints.level, 2);
+  EXPECT_EQ(ints.input, default_gzip_engine());
+  const GzipChoice floats = choose_gzip(std::nullopt, std::nullopt, true);
+  EXPECT_EQ(floats.engine, have_isal() ? GzipEngine::isal : GzipEngine::zlib);
+  EXPECT_EQ(floats.level, have_isal() ? 6 : 2);
+  const GzipChoice named = choose_gzip(GzipEngine::zlib, std::nullopt, true);
+  EXPECT_EQ(named.engine, GzipEngine::zlib);
+  EXPECT_EQ(named.level, 6);
+  EXPECT_EQ(named.input, GzipEngine::zlib) << "an engine named by the user also inflates";
+  EXPECT_EQ(choose_gzip(std::nullopt, 9, false).level, 9);
+}
+
 TEST(AtomicFile, RemovedUnlessCommitted) {
   TempDir d;
   {
