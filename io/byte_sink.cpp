@@ -128,7 +128,7 @@ private:
     cur_ = std::make_unique<Chunk>();
     cur_->mem = pool_.acquire();
     cur_->dict_n = tail_.size();
-    std::memcpy(cur_->dict(), tail_.data(), tail_.size());
+    if (!tail_.empty()) std::memcpy(cur_->dict(), tail_.data(), tail_.size());  // no memcpy from null
   }
   // The last 32 KiB of the stream up to the end of `c` prime the next chunk.
   void keep_tail(const Chunk& c) {
