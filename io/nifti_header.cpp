@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -17,6 +18,47 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw Error(ExitCode::bad_input, path + ": " + what);
+}
+
+// Runs f with stderr captured: nifticlib prints "** ERROR: ..." lines even at
+// debug level 0; they become part of our one-line message instead. Header
+// reading is single-threaded, so swapping fd 2 for a moment is safe.
+template <class F>
+std::string capture_stderr(F&& f) {
+  std::fflush(stderr);
+  FILE* tmp = std::tmpfile();
+  const int saved = ::dup(2);
+  if (!tmp || saved < 0) {
+    if (tmp) std::fclose(tmp);
+    f();
+    return {};
+  }
+  ::dup2(::fileno(tmp), 2);
+  f();
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::string text(4096, '\0');
+  std::rewind(tmp);
+  text.resize(std::fread(&text[0], 1, text.size(), tmp));
+  std::fclose(tmp);
+  // Keep the reasons, one clause each: "** ERROR: nifti_x: bad dim[1]" -> "bad dim[1]".
+  std::string reasons;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    const std::size_t colon = line.rfind(": ");
+    if (colon != std::string::npos) line = line.substr(colon + 2);
+    if (!line.empty()) reasons += (reasons.empty() ? "" : "; ") + line;
+    at = end + 1;
+  }
+  return reasons;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -66,14 +108,20 @@ InputVolume InputVolume::open(const std::string& path) {
   nifti_set_debug_level(0);
   InputVolume v;
   v.path_ = path;
-  v.nim_.reset(nifti_image_read(path.c_str(), 0));
+  const std::string why = capture_stderr([&] { v.nim_.reset(nifti_image_read(path.c_str(), 0)); });
   if (!v.nim_)
-    fail(path, "not a readable NIfTI-1/NIfTI-2 header (bad magic, size or dimensions)");
+    fail(path, "not a readable NIfTI-1/NIfTI-2 header (" + (why.empty() ? std::string("bad magic, size or dimensions") : why) + ")");
+
   const nifti_image& h = *v.nim_;
   // nifti_image.nifti_type says NIFTI-1 even for NIfTI-2 files; the raw
   // header read reports the version.
-  int nver = 1;
-  std::free(nifti_read_header(path.c_str(), &nver, 0));
+  // The raw header read also tells a NIfTI magic (version 1 or 2) from none
+  // (0: ANALYZE 7.5, which nifti_image_read accepts, even in a .nii file).
+  int nver = 0;
+  capture_stderr([&] { std::free(nifti_read_header(path.c_str(), &nver, 0)); });
+  if (nver != 1 && nver != 2 && (ends_with(path, ".nii") || ends_with(path, ".nii.gz")))
+    fail(path, "not a NIfTI-1/NIfTI-2 header (bad magic; a .nii file must say n+1 or n+2, and ANALYZE 7.5 "
+               "headers come as .hdr/.img pairs)");
   v.version_ = nver == 2 ? 2 : 1;
   if (!h.iname) fail(path, "the image file that goes with this header was not found");
   v.data_path_ = h.iname;
@@ -96,7 +144,35 @@ InputVolume InputVolume::open(const std::string& path) {
     if (h.dim[d] < 1 && d <= h.dim[0]) fail(path, "impossible dimension dim[" + std::to_string(d) + "] = " +
                                                      std::to_string(h.dim[d]));
   if (h.nx < 1 || h.ny < 1 || h.nz < 1) fail(path, "impossible dimensions");
+  v.check_data_fits();
   return v;
+}
+
+// Before anything is planned or allocated: can the file hold the data the
+// header describes? A plain file must reach vox_offset + data bytes; a gzip
+// stream cannot inflate to more than 1032 times its size (deflate's largest
+// ratio is 258 bytes per 2-bit code, about 1032:1).
+void InputVolume::check_data_fits() const {
+  struct stat st;
+  if (::stat(data_path_.c_str(), &st) != 0) fail(data_path_, std::string("cannot open: ") + std::strerror(errno));
+  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+  const std::uint64_t need = data_bytes();
+  if (need / plane_bytes() != static_cast<std::uint64_t>(nz()) * static_cast<std::uint64_t>(volumes()))
+    fail(path_, "the header's dimensions describe more data than 64 bits can count");
+  const std::string claim = "the header describes " + std::to_string(need) + " bytes of voxel data";
+  if (file_is_gzip(data_path_)) {
+    const std::uint64_t most = file_size > UINT64_MAX / 1032 ? UINT64_MAX : file_size * 1032;
+    if (need > most || data_offset() > most - std::min(most, need))
+      fail(data_path_, claim + " at offset " + std::to_string(data_offset()) + ", more than a " +
+                           std::to_string(file_size) + "-byte gzip file can hold (truncated file or bad header)");
+  } else {
+    if (data_offset() > file_size)
+      fail(data_path_, "vox_offset " + std::to_string(data_offset()) + " is past the end of the file (" +
+                           std::to_string(file_size) + " bytes)");
+    if (need > file_size - data_offset())
+      fail(data_path_, claim + " from offset " + std::to_string(data_offset()) + ", but the file holds " +
+                           std::to_string(file_size - data_offset()) + " (truncated file or bad header)");
+  }
 }
 
 bool InputVolume::needs_swap() const {

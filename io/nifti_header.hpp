@@ -51,6 +51,8 @@ public:
   std::uint64_t data_bytes() const { return plane_bytes() * static_cast<std::uint64_t>(nz()) * static_cast<std::uint64_t>(volumes()); }
 
 private:
+  void check_data_fits() const;
+
   std::string path_;
   std::string data_path_;
   NiftiImagePtr nim_;

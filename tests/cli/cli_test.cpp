@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <filesystem>
 
 #include "io/nifti_header.hpp"
@@ -218,6 +220,72 @@ TEST_F(Cli, PeakMemoryOfAGigabyteVolumeStaysUnderTheLimit) {
   const InputVolume v = InputVolume::open(file("out.nii.gz"));
   EXPECT_EQ(v.nx(), 1024);
   EXPECT_EQ(v.nz(), 85);
+}
+
+}  // namespace
+}  // namespace respace
+
+namespace respace {
+namespace {
+
+// Malformed inputs (issue 5): each is refused with exit 3, one line naming
+// the file, no output and no temporary file, in little memory.
+class BadInput : public Cli {
+protected:
+  // A valid raw NIfTI-1 of 16^3 float32, patched by `patch`, written as NAME
+  // (gzipped when NAME ends in .gz).
+  std::string patched(const std::string& name, const std::function<void(std::vector<unsigned char>&)>& patch) {
+    make_volume("base.nii", 16, 16, 16);
+    std::ifstream f(file("base.nii"), std::ios::binary);
+    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    fs::remove(file("base.nii"));
+    patch(bytes);
+    const std::string raw = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0
+                                ? name.substr(0, name.size() - 3) : name;
+    std::ofstream(file(raw), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (raw != name) {
+      EXPECT_EQ(std::system(("gzip -n " + file(raw)).c_str()), 0);
+    }
+    return file(name);
+  }
+  static void put16(std::vector<unsigned char>& b, std::size_t at, std::int16_t v) { std::memcpy(&b[at], &v, 2); }
+  static void put_float(std::vector<unsigned char>& b, std::size_t at, float v) { std::memcpy(&b[at], &v, 4); }
+
+  void expect_refused(const std::string& in, const std::string& words) {
+    const auto before = entries();
+    ChildResult r = respace({in, file("out.nii.gz"), "--spacing", "0.2", "0.2", "0.2", "--memory-limit", "64M"});
+    EXPECT_EQ(r.exit_code, 3) << in << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(fs::path(in).filename().string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(words), std::string::npos) << "expected '" << words << "' in: " << r.err;
+    EXPECT_EQ(entries(), before) << "no output, no temporary file";
+    EXPECT_LT(r.peak_rss, std::uint64_t{64} << 20) << in;
+  }
+};
+
+TEST_F(BadInput, EachFaultHasItsMessage) {
+  using B = std::vector<unsigned char>;
+  expect_refused(patched("short.nii", [](B& b) { b.resize(b.size() - 100); }), "truncated");
+  expect_refused(patched("offset.nii", [](B& b) { put_float(b, 108, 1e9f); }), "past the end");
+  expect_refused(patched("dims.nii", [](B& b) { put16(b, 42, -5); }), "NIfTI");
+  expect_refused(patched("rank.nii", [](B& b) { put16(b, 40, 9); }), "NIfTI");
+  expect_refused(patched("type.nii", [](B& b) { put16(b, 70, 999); }), "datatype");
+  expect_refused(patched("tera.nii", [](B& b) { put16(b, 42, 30000); put16(b, 44, 30000); put16(b, 46, 30000); }),
+                 "bytes of voxel data");
+  expect_refused(patched("tera.nii.gz", [](B& b) { put16(b, 42, 30000); put16(b, 44, 30000); put16(b, 46, 30000); }),
+                 "gzip file can hold");
+  expect_refused(patched("magic.nii", [](B& b) { b[344] = 'x'; b[345] = 'y'; }), "NIfTI");
+  expect_refused(patched("random.nii", [](B& b) { for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<unsigned char>(i * 7919 + 13); }), "NIfTI");
+  expect_refused(patched("empty.nii", [](B& b) { b.clear(); }), "NIfTI");
+  // Corrupt deflate data in the middle of the stream.
+  const std::string gz = patched("corrupt.nii.gz", [](B&) {});
+  {
+    std::fstream f(gz, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(gz) / 2));
+    const char junk[16] = {'\x55', '\x2a', '\x7f', '\x00', '\x13', '\x99', '\x42', '\x07', '\x55', '\x2a', '\x7f', '\x00', '\x13', '\x99', '\x42', '\x07'};
+    f.write(junk, 16);
+  }
+  expect_refused(gz, "gzip");
 }
 
 }  // namespace
