@@ -4,13 +4,14 @@
 // make volumes of any size (GBs) on a small machine.
 //
 //   respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint8]
-//                       [--pattern smooth|specimen|noise] [--level N]
+//                       [--pattern smooth|specimen|noise|zplanes] [--level N]
 //
 // smooth: a sum of slow sinusoids and a bright sphere, integral values
 // (compresses very well); specimen: an ellipsoid of tissue (the smooth
 // field plus Gaussian-like noise, sigma 25) in an exactly zero background,
 // like a scanned specimen (512^3 float32 gzips about 2.5:1, as real 100 um
-// volumes do); noise: deterministic pseudo-random values (compresses poorly). Geometry: sform = qform = diag(S) with the
+// volumes do); noise: deterministic pseudo-random values (compresses poorly);
+// zplanes: every voxel of plane z is z % 251 (for tests of huge sizes). Geometry: sform = qform = diag(S) with the
 // origin at the centre of the volume, codes 1.
 #include <nifti/nifti2_io.h>
 
@@ -83,7 +84,7 @@ bool in_specimen(std::int64_t x, std::int64_t y, std::int64_t z, const std::int6
 int main(int argc, char** argv) {
   if (argc < 5) {
     std::cerr << "usage: respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint8] "
-                 "[--pattern smooth|specimen|noise] [--level N]\n";
+                 "[--pattern smooth|specimen|noise|zplanes] [--level N]\n";
     return 2;
   }
   try {
@@ -132,21 +133,30 @@ int main(int argc, char** argv) {
     const Smooth smooth(n);
     std::vector<double> plane(static_cast<std::size_t>(n[0] * n[1]));
     std::vector<unsigned char> bytes(plane.size() * static_cast<std::size_t>(dt == DT_FLOAT32 ? 4 : dt == DT_INT16 ? 2 : 1));
+    enum class Pattern { sinusoids, specimen, noise, zplanes };
+    const Pattern pat = pattern == "noise"      ? Pattern::noise
+                        : pattern == "specimen" ? Pattern::specimen
+                        : pattern == "zplanes"  ? Pattern::zplanes
+                                                : Pattern::sinusoids;
     for (std::int64_t z = 0; z < n[2]; ++z) {
-      for (std::int64_t y = 0; y < n[1]; ++y)
-        for (std::int64_t x = 0; x < n[0]; ++x) {
-          const auto i = static_cast<std::size_t>(y * n[0] + x);
-          const auto index = static_cast<std::uint64_t>((z * n[1] + y) * n[0] + x);
-          if (pattern == "noise") {
-            plane[i] = noise_value(index);
-          } else if (pattern == "specimen") {
-            plane[i] = in_specimen(x, y, z, n) ? 800 + smooth(x, y, z) + gaussian_like(index) * 25 : 0.0;
-            if (dt != DT_FLOAT32) plane[i] = std::round(plane[i]);
-          } else {
-            plane[i] = smooth(x, y, z);
+      if (pat == Pattern::zplanes) {
+        std::fill(plane.begin(), plane.end(), static_cast<double>(z % 251));  // GBs that gzip to MBs
+      } else {
+        for (std::int64_t y = 0; y < n[1]; ++y)
+          for (std::int64_t x = 0; x < n[0]; ++x) {
+            const auto i = static_cast<std::size_t>(y * n[0] + x);
+            const auto index = static_cast<std::uint64_t>((z * n[1] + y) * n[0] + x);
+            if (pat == Pattern::noise) {
+              plane[i] = noise_value(index);
+            } else if (pat == Pattern::specimen) {
+              plane[i] = in_specimen(x, y, z, n) ? 800 + smooth(x, y, z) + gaussian_like(index) * 25 : 0.0;
+              if (dt != DT_FLOAT32) plane[i] = std::round(plane[i]);
+            } else {
+              plane[i] = smooth(x, y, z);
+            }
+            if (dt == DT_UINT8) plane[i] = std::fabs(plane[i]) / 8;
           }
-          if (dt == DT_UINT8) plane[i] = std::fabs(plane[i]) / 8;
-        }
+      }
       visit_datatype(dt, [&](auto tag) {
         using T = typename decltype(tag)::type;
         encode<T, double>(plane.data(), bytes.data(), plane.size());
