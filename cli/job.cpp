@@ -91,9 +91,10 @@ JobPlan plan_job(const Options& o) {
   p.setup.order = static_cast<Order>(o.order);
   p.setup.boundary = o.boundary.value_or(default_boundary(p.setup.order));
   p.setup.fill = o.fill;
-  p.setup.in_datatype = p.input.datatype();
+  p.setup.in_datatype = component_of(p.input.datatype());
+  p.setup.channels = channels_of(p.input.datatype());
   p.setup.in_swap = p.input.needs_swap();
-  p.setup.out_datatype = p.input.datatype();
+  p.setup.out_datatype = p.setup.in_datatype;
 
   const bool float_output = p.setup.out_datatype == DT_FLOAT32 || p.setup.out_datatype == DT_FLOAT64;
   const GzipChoice gz = choose_gzip(o.gzip_engine, o.compression_level, float_output);
@@ -122,7 +123,7 @@ JobPlan plan_job(const Options& o) {
   }
   SerializedHeader probe = serialize_header(h, OutputGrid{{p.setup.grid.axis[0].m, p.setup.grid.axis[1].m,
                                                            p.setup.grid.axis[2].m}, {}, {}, {}, false,
-                                                          p.setup.out_datatype},
+                                                          p.input.datatype()},
                                             p.input.nifti_version(), p.names.pair());
   p.output_version = probe.version;
   return p;
@@ -132,7 +133,7 @@ JobResult run_job(const JobPlan& p) {
   const auto t0 = std::chrono::steady_clock::now();
   const GridPlan& g = p.setup.grid;
   OutputGrid og;
-  og.datatype = p.setup.out_datatype;
+  og.datatype = p.input.datatype();  // RGB24/RGBA32 stay so; channels went through as uint8
   for (int k = 0; k < 3; ++k) {
     og.dims[k] = g.axis[k].m;
     og.pixdim[k] = g.pixdim_out[k];

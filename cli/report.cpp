@@ -49,7 +49,7 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
     os << "  prefilter      exact, truncated at a halo of " << spline_halo(static_cast<int>(p.setup.order))
        << " samples per side (tail <= " << kSplineTolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
-     << ", " << datatype_name(p.setup.out_datatype)
+     << ", " << datatype_name(p.input.datatype())
      << (p.names.gzip ? ", gzip level " + std::to_string(p.level) + " (" + to_string(p.engine) +
                             (p.engine == GzipEngine::isal ? " level " + std::to_string(engine_level(p.engine, p.level)) : std::string()) + ")"
                       : std::string())

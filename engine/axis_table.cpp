@@ -155,9 +155,42 @@ AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundar
   return t;
 }
 
+template <class W>
+AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels) {
+  if (channels == 1) return t;
+  const auto C = static_cast<std::size_t>(channels);
+  const auto K = static_cast<std::size_t>(t.max_taps);
+  AxisTable<W> r;
+  r.n = t.n * channels;
+  r.m = t.m * channels;
+  r.max_taps = t.max_taps;
+  r.identity = t.identity;
+  r.full_coverage = t.full_coverage;
+  const auto m = static_cast<std::size_t>(r.m);
+  r.ntap.resize(m);
+  r.index.resize(m * K);
+  r.weight.resize(m * K);
+  r.coverage.resize(m);
+  r.inside.resize(m);
+  for (std::size_t j = 0; j < static_cast<std::size_t>(t.m); ++j)
+    for (std::size_t c = 0; c < C; ++c) {
+      const std::size_t o = j * C + c;
+      r.ntap[o] = t.ntap[j];
+      r.coverage[o] = t.coverage[j];
+      r.inside[o] = t.inside[j];
+      for (std::size_t k = 0; k < K; ++k) {
+        r.index[o * K + k] = t.index[j * K + k] * channels + static_cast<std::int64_t>(c);
+        r.weight[o * K + k] = t.weight[j * K + k];
+      }
+    }
+  return r;
+}
+
 template struct AxisTable<float>;
 template struct AxisTable<double>;
 template AxisTable<float> build_axis_table<float>(const AxisMap&, Order, Boundary);
 template AxisTable<double> build_axis_table<double>(const AxisMap&, Order, Boundary);
+template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
+template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 
 }  // namespace respace

@@ -61,9 +61,17 @@ struct AxisTable {
 template <class W>
 AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundary);
 
+// RGB24/RGBA32: a row of n voxels of C interleaved channels is a row of n*C
+// samples; output j, channel c reads input taps idx*C + c with the same
+// weights, so each channel is resampled on its own.
+template <class W>
+AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels);
+
 extern template struct AxisTable<float>;
 extern template struct AxisTable<double>;
 extern template AxisTable<float> build_axis_table<float>(const AxisMap&, Order, Boundary);
 extern template AxisTable<double> build_axis_table<double>(const AxisMap&, Order, Boundary);
+extern template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
+extern template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 
 }  // namespace respace

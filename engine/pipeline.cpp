@@ -94,7 +94,7 @@ public:
   Pipeline(const ResampleSetup& s, const MemoryPlan& plan)
       : setup_(s),
         plan_(plan),
-        X_(build_axis_table<W>(s.grid.axis[0], s.order, s.boundary)),
+        X_(interleave_channels(build_axis_table<W>(s.grid.axis[0], s.order, s.boundary), s.channels)),
         Y_(build_axis_table<W>(s.grid.axis[1], s.order, s.boundary)),
         Z_(build_axis_table<W>(s.grid.axis[2], s.order, s.boundary)),
         xy_order_(cheaper_xy_order(X_, Y_)),
@@ -322,9 +322,9 @@ private:
 MemoryRequest memory_request(const ResampleSetup& s, int threads, std::uint64_t limit) {
   const AxisTable<double> Z = build_axis_table<double>(s.grid.axis[2], s.order, s.boundary);
   MemoryRequest q;
-  q.nx = s.grid.axis[0].n;
+  q.nx = s.grid.axis[0].n * s.channels;
   q.ny = s.grid.axis[1].n;
-  q.mx = s.grid.axis[0].m;
+  q.mx = s.grid.axis[0].m * s.channels;
   q.my = s.grid.axis[1].m;
   q.z = z_ranges(Z);
   q.wide_x = x_pass_transposed(build_axis_table<double>(s.grid.axis[0], s.order, s.boundary));

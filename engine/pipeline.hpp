@@ -50,6 +50,7 @@ struct ResampleSetup {
   int in_datatype = 16;  // DT_FLOAT32
   bool in_swap = false;
   int out_datatype = 16;
+  int channels = 1;  // 3 or 4: RGB24/RGBA32, resampled per channel as uint8
 };
 
 // Test hooks, called once per token (never per voxel).

@@ -73,6 +73,12 @@ int scalar_bytes(int datatype) {
   }
 }
 
+int channels_of(int datatype) {
+  return datatype == DT_RGB24 ? 3 : datatype == DT_RGBA32 ? 4 : 1;
+}
+
+int component_of(int datatype) { return channels_of(datatype) > 1 ? DT_UINT8 : datatype; }
+
 std::string datatype_name(int datatype) {
   switch (datatype) {
     case DT_UINT8: return "uint8";
@@ -137,9 +143,10 @@ InputVolume InputVolume::open(const std::string& path) {
   if (h.nx == 27307 && h.ny == 1 && h.nz == 6)
     fail(path, "FreeSurfer surface overlay (163842 vertices stored as 27307 x 1 x 6): not a spatial volume, "
                "respace refuses it");
-  if (scalar_bytes(h.datatype) == 0)
-    fail(path, "datatype " + datatype_name(h.datatype) + " is not supported (yet)");
-  if (scalar_bytes(h.datatype) != h.nbyper) fail(path, "bytes per voxel do not match the datatype");
+  if (scalar_bytes(component_of(h.datatype)) == 0)
+    fail(path, "datatype " + datatype_name(h.datatype) + " is not supported");
+  if (scalar_bytes(component_of(h.datatype)) * channels_of(h.datatype) != h.nbyper)
+    fail(path, "bytes per voxel do not match the datatype");
   for (int d = 1; d <= 7; ++d)
     if (h.dim[d] < 1 && d <= h.dim[0]) fail(path, "impossible dimension dim[" + std::to_string(d) + "] = " +
                                                      std::to_string(h.dim[d]));
@@ -176,7 +183,7 @@ void InputVolume::check_data_fits() const {
 }
 
 bool InputVolume::needs_swap() const {
-  return nim_->nbyper > 1 && nim_->byteorder != nifti_short_order();
+  return scalar_bytes(component_of(nim_->datatype)) > 1 && nim_->byteorder != nifti_short_order();
 }
 
 std::int64_t InputVolume::volumes() const {

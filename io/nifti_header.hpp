@@ -64,5 +64,9 @@ std::string datatype_name(int datatype);
 
 // Bytes per voxel of a supported scalar datatype, or 0 when unsupported.
 int scalar_bytes(int datatype);
+// RGB24 -> 3, RGBA32 -> 4 (uint8 channels), any other type -> 1.
+int channels_of(int datatype);
+// The type one channel is stored as: uint8 for RGB24/RGBA32, else itself.
+int component_of(int datatype);
 
 }  // namespace respace

@@ -319,6 +319,33 @@ TEST(Streaming, IntegerOutputRoundsAndClamps) {
   }
 }
 
+// RGB24 / RGBA32: each channel resampled on its own, as three (four) uint8
+// volumes would be.
+TEST(Streaming, RgbChannelsResampleIndependently) {
+  for (int C : {3, 4}) {
+    std::vector<Volume> ch;
+    for (int c = 0; c < C; ++c) ch.push_back(random_volume(13, 11, 17, DT_UINT8, false, 40u + static_cast<unsigned>(c)));
+    Volume rgb{13, 11, 17, DT_UINT8, {}, false};
+    const std::size_t n = ch[0].bytes.size();
+    rgb.bytes.resize(n * static_cast<std::size_t>(C));
+    for (std::size_t i = 0; i < n; ++i)
+      for (int c = 0; c < C; ++c) rgb.bytes[i * static_cast<std::size_t>(C) + static_cast<std::size_t>(c)] = ch[static_cast<std::size_t>(c)].bytes[i];
+    for (Order o : {Order::linear, Order::cubic}) {
+      ResampleSetup s = setup_for(ch[0], {0.7, 1.3, 1.6}, GridPolicy::center, o);
+      std::vector<std::vector<unsigned char>> refs;
+      for (const Volume& v : ch) refs.push_back(reference(v, s));
+      s.channels = C;
+      const RunResult r = stream(rgb, s, 2, 3);
+      ASSERT_EQ(r.bytes.size(), refs[0].size() * static_cast<std::size_t>(C));
+      for (std::size_t i = 0; i < refs[0].size(); ++i)
+        for (int c = 0; c < C; ++c)
+          ASSERT_EQ(r.bytes[i * static_cast<std::size_t>(C) + static_cast<std::size_t>(c)], refs[static_cast<std::size_t>(c)][i])
+              << "channels " << C << " voxel " << i << " channel " << c;
+      expect_within_bounds(r);
+    }
+  }
+}
+
 TEST(Streaming, MultipleVolumesStreamOneAfterAnother) {
   const Volume v = random_volume(10, 9, 12, DT_INT16, false, 1);
   const Volume w = random_volume(10, 9, 12, DT_INT16, false, 2);
