@@ -134,6 +134,7 @@ JobResult run_job(const JobPlan& p) {
   const GridPlan& g = p.setup.grid;
   OutputGrid og;
   og.datatype = p.input.datatype();  // RGB24/RGBA32 stay so; channels went through as uint8
+  og.text = &p.input.raw_text();
   for (int k = 0; k < 3; ++k) {
     og.dims[k] = g.axis[k].m;
     og.pixdim[k] = g.pixdim_out[k];

@@ -84,7 +84,12 @@ public:
   GzipSource(const std::string& path, std::uint64_t offset) : file_(path), in_(kReadBuffer) {
     std::memset(&zs_, 0, sizeof zs_);
     if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(path, "zlib inflateInit2 failed");
-    skip(offset);
+    try {
+      skip(offset);  // a corrupt or short stream throws here...
+    } catch (...) {
+      inflateEnd(&zs_);  // ...and a half-built object runs no destructor (found by fuzz_header)
+      throw;
+    }
   }
   ~GzipSource() override { inflateEnd(&zs_); }
 

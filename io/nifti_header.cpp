@@ -124,7 +124,20 @@ InputVolume InputVolume::open(const std::string& path) {
   // The raw header read also tells a NIfTI magic (version 1 or 2) from none
   // (0: ANALYZE 7.5, which nifti_image_read accepts, even in a .nii file).
   int nver = 0;
-  capture_stderr([&] { std::free(nifti_read_header(path.c_str(), &nver, 0)); });
+  void* raw = nullptr;
+  capture_stderr([&] { raw = nifti_read_header(path.c_str(), &nver, 0); });
+  if (raw && nver == 2) {
+    const auto* h2 = static_cast<const nifti_2_header*>(raw);
+    std::memcpy(v.text_.descrip, h2->descrip, sizeof v.text_.descrip);
+    std::memcpy(v.text_.aux_file, h2->aux_file, sizeof v.text_.aux_file);
+    std::memcpy(v.text_.intent_name, h2->intent_name, sizeof v.text_.intent_name);
+  } else if (raw) {  // NIfTI-1 and ANALYZE share the 348-byte layout
+    const auto* h1 = static_cast<const nifti_1_header*>(raw);
+    std::memcpy(v.text_.descrip, h1->descrip, sizeof v.text_.descrip);
+    std::memcpy(v.text_.aux_file, h1->aux_file, sizeof v.text_.aux_file);
+    std::memcpy(v.text_.intent_name, h1->intent_name, sizeof v.text_.intent_name);
+  }
+  std::free(raw);
   if (nver != 1 && nver != 2 && (ends_with(path, ".nii") || ends_with(path, ".nii.gz")))
     fail(path, "not a NIfTI-1/NIfTI-2 header (bad magic; a .nii file must say n+1 or n+2, and ANALYZE 7.5 "
                "headers come as .hdr/.img pairs)");

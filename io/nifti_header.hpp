@@ -13,6 +13,7 @@
 #include <string>
 
 #include "io/byte_source.hpp"
+#include "io/nifti_output.hpp"
 
 namespace respace {
 
@@ -44,6 +45,8 @@ public:
     return static_cast<std::uint64_t>(nx()) * static_cast<std::uint64_t>(ny()) *
            static_cast<std::uint64_t>(bytes_per_voxel());
   }
+  // The header's text fields, byte for byte as stored.
+  const RawText& raw_text() const { return text_; }
   // Opens the voxel data positioned at its first byte, decoded on its own
   // thread ahead of the caller (io/read_ahead.hpp); gzip by `engine`.
   std::unique_ptr<ByteSource> open_data(GzipEngine engine = default_gzip_engine()) const;
@@ -57,6 +60,7 @@ private:
   std::string data_path_;
   NiftiImagePtr nim_;
   int version_ = 1;
+  RawText text_;
 };
 
 // Name of a NIfTI datatype code, for messages ("float32", "complex64", ...).

@@ -22,6 +22,14 @@ void append_i32(std::vector<unsigned char>& out, std::int32_t v) { append(out, &
 // nifticlib writes the quaternion and the srow rows only when their code is
 // set; SPEC §5 wants them written as transformed (quaternion unchanged,
 // offset and srow = the new grid) whatever the codes say.
+template <class Header>
+void set_text(Header& h, const OutputGrid& grid) {
+  if (!grid.text) return;
+  std::memcpy(h.descrip, grid.text->descrip, sizeof h.descrip);
+  std::memcpy(h.aux_file, grid.text->aux_file, sizeof h.aux_file);
+  std::memcpy(h.intent_name, grid.text->intent_name, sizeof h.intent_name);
+}
+
 template <class Header, class Real>
 void set_transforms(Header& h, const nifti_image& nim, const OutputGrid& grid) {
   h.quatern_b = static_cast<Real>(nim.quatern_b);
@@ -90,6 +98,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
     h.vox_offset = static_cast<float>(out.vox_offset);
     set_transforms<nifti_1_header, float>(h, nim, grid);
+    set_text(h, grid);
     append(out.bytes, &h, sizeof h);
   } else {
     nim.nifti_type = pair ? NIFTI_FTYPE_NIFTI2_2 : NIFTI_FTYPE_NIFTI2_1;
@@ -98,6 +107,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
     h.vox_offset = static_cast<std::int64_t>(out.vox_offset);
     set_transforms<nifti_2_header, double>(h, nim, grid);
+    set_text(h, grid);
     append(out.bytes, &h, sizeof h);
   }
   const unsigned char extender[4] = {static_cast<unsigned char>(nim.num_ext > 0 ? 1 : 0), 0, 0, 0};

@@ -17,6 +17,15 @@
 
 namespace respace {
 
+// Text fields as the input file stores them: nifticlib's image keeps them
+// NUL-terminated, which would cut a 24-character aux_file (legal, unterminated)
+// to 23; these are copied into the output header byte for byte.
+struct RawText {
+  char descrip[80] = {};
+  char aux_file[24] = {};
+  char intent_name[16] = {};
+};
+
 // The grid part of the output header (everything else comes from the input).
 struct OutputGrid {
   std::array<std::int64_t, 3> dims{};
@@ -25,6 +34,7 @@ struct OutputGrid {
   std::array<std::array<double, 4>, 3> sform{};    // rows of the new sform
   bool reset_slice_timing = false;                 // slice axis resampled
   int datatype = 0;
+  const RawText* text = nullptr;                   // the input's text fields, if known
 };
 
 // Where the output goes, decided by the name: X.nii, X.nii.gz, or a pair

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then builds and runs every
-# test twice, in Release and under AddressSanitizer + UndefinedBehaviorSanitizer.
+# test twice, in Release and under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then replays the fuzz regressions and fuzzes the readers for a bounded time
+# (RESPACE_FUZZ_SECONDS per target, default 60; 0 skips the fuzzing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,3 +13,7 @@ for kind in release sanitize; do
   echo "== $kind tests"
   (cd "build/$kind" && ctest --output-on-failure -j"$jobs" --timeout 900)
 done
+if [ "${RESPACE_FUZZ_SECONDS:-60}" != 0 ]; then
+  echo "== fuzz"
+  bash scripts/fuzz.sh "${RESPACE_FUZZ_SECONDS:-60}"
+fi

@@ -327,3 +327,23 @@ TEST_F(Cli, VolumesPastFourGibibytesStream) {
 
 }  // namespace
 }  // namespace respace
+
+namespace respace {
+namespace {
+
+// Text fields are copied byte for byte: a 24-character aux_file and an
+// 80-character descrip (legal without a terminating NUL) survive whole.
+TEST_F(BadInput, FullLengthTextFieldsAreKept) {
+  const std::string in = patched("text.nii", [](std::vector<unsigned char>& b) {
+    for (std::size_t i = 0; i < 80; ++i) b[148 + i] = static_cast<unsigned char>('a' + i % 26);  // descrip
+    for (std::size_t i = 0; i < 24; ++i) b[196 + i] = static_cast<unsigned char>('A' + i);      // aux_file
+  });
+  ChildResult r = respace({in, file("out.nii"), "--spacing", "0.2", "0.2", "0.2", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string a = testing::slurp(in), b = testing::slurp(file("out.nii"));
+  EXPECT_EQ(a.substr(148, 80), b.substr(148, 80));
+  EXPECT_EQ(a.substr(196, 24), b.substr(196, 24));
+}
+
+}  // namespace
+}  // namespace respace

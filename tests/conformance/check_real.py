@@ -78,6 +78,42 @@ def reference(vol, maps, order):
     return out
 
 
+# SPEC §5: copied unchanged (NIfTI-1 and NIfTI-2 field names in nibabel).
+COPIED = ("intent_code", "intent_p1", "intent_p2", "intent_p3", "intent_name", "descrip", "aux_file",
+          "xyzt_units", "toffset", "cal_min", "cal_max", "scl_slope", "scl_inter", "dim_info",
+          "slice_duration", "qform_code", "sform_code")
+
+
+def header_fields_problem(ih, oh, maps):
+    """Every field SPEC §5 keeps, the slice-timing reset rule, pixdim[4..7],
+    the quaternion, and the extensions byte for byte."""
+    for f in COPIED:
+        a, b = np.asarray(ih[f]), np.asarray(oh[f])
+        same = np.array_equal(a, b) or (a.dtype.kind == "f" and np.allclose(a, b, equal_nan=True, rtol=1e-6, atol=0))
+        if not same:
+            return f"{f} changed: {a!r} -> {b!r}"
+    if not np.allclose(ih["pixdim"][4:8], oh["pixdim"][4:8], rtol=1e-6, atol=0, equal_nan=True):
+        return f"pixdim[4:8] changed: {ih['pixdim'][4:8]} -> {oh['pixdim'][4:8]}"
+    if ih["qform_code"] > 0:
+        for q in ("quatern_b", "quatern_c", "quatern_d"):
+            if not np.isclose(ih[q], oh[q], rtol=0, atol=1e-6):
+                return f"{q} changed: {ih[q]} -> {oh[q]}"
+        if np.sign(ih["pixdim"][0] or 1) != np.sign(oh["pixdim"][0] or 1):
+            return "qfac changed"
+    slice_dim = (int(ih["dim_info"]) >> 4) & 3
+    resampled = slice_dim > 0 and not (maps[slice_dim - 1][1] == 1.0 and maps[slice_dim - 1][2] == 0.0
+                                       and maps[slice_dim - 1][0] == ih["dim"][slice_dim])
+    for f in ("slice_code", "slice_start", "slice_end"):
+        want = 0 if resampled else int(ih[f])
+        if int(oh[f]) != want:
+            return f"{f} is {int(oh[f])}, expected {want} (slice axis {'resampled' if resampled else 'kept'})"
+    ie = [(e.get_code(), e.get_content()) for e in ih.extensions]
+    oe = [(e.get_code(), e.get_content()) for e in oh.extensions]
+    if ie != oe:
+        return f"extensions differ: {len(ie)} in, {len(oe)} out"
+    return None
+
+
 def stored_values(img):
     """Stored (unscaled) values as float64, shape (x, y, z, volumes); RGB24 /
     RGBA32 structured voxels become one volume per channel."""
@@ -121,8 +157,9 @@ def check_file(path, rel, args, order):
         # float32 storage of the header: 1e-6 mm relative to the affine's size
         if hdr[code] > 0 and not np.allclose(after, before @ M, rtol=0, atol=1e-6 * max(1.0, np.abs(before).max())):
             return f"{name} {after.tolist()} != A·M {(before @ M).tolist()}"
-    if bytes(oh["descrip"]) != bytes(hdr["descrip"]) or int(oh["intent_code"]) != int(hdr["intent_code"]):
-        return "descrip or intent changed"
+    problem = header_fields_problem(hdr, oh, maps)
+    if problem:
+        return problem
     vin = stored_values(img)
     vout = stored_values(o)
     rng = max(np.ptp(vin), 1e-30)
