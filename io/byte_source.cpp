@@ -79,9 +79,73 @@ private:
   std::uint64_t pos_ = 0;
 };
 
-class GzipSource final : public ByteSource {
+// The file side and the read loop of a gzip source, whatever the engine:
+// reading compressed input, members back to back, trailing garbage, and the
+// messages. An engine supplies inflate_some() and access to its input
+// pointers (called once per buffer or member, never per byte).
+class GzipSourceBase : public ByteSource {
 public:
-  GzipSource(const std::string& path, std::uint64_t offset) : file_(path), in_(kReadBuffer) {
+  void read_exact(void* dst, std::size_t n) override {
+    auto* p = static_cast<unsigned char*>(dst);
+    std::size_t done = 0;
+    while (done < n) {
+      std::size_t got = ended_ ? 0 : inflate_some(p + done, n - done);
+      if (got == 0)
+        fail(file_.path(), "truncated voxel data: the decompressed stream ends " +
+                               std::to_string(n - done) + " bytes short of the data the header describes");
+      done += got;
+    }
+  }
+  void finish() override {
+    unsigned char sink[4096];
+    while (!ended_ && inflate_some(sink, sizeof sink) > 0) {
+    }
+  }
+  std::uint64_t file_bytes_read() const override { return file_read_; }
+  bool is_gzip() const override { return true; }
+
+protected:
+  explicit GzipSourceBase(const std::string& path) : file_(path), in_(kReadBuffer) {}
+
+  // Inflates up to n bytes; 0 only at the clean end of the stream (then
+  // ended_ is set).
+  virtual std::size_t inflate_some(unsigned char* dst, std::size_t n) = 0;
+  virtual const unsigned char* next_in() const = 0;
+  virtual std::size_t avail_in() const = 0;
+  virtual void set_input(unsigned char* p, std::size_t n) = 0;
+  virtual void reset_member() = 0;  // ready for the next gzip member
+
+  // More compressed input; false at the end of the file.
+  bool refill() {
+    std::size_t got = file_.read_some(in_.data(), in_.size());
+    file_read_ += got;
+    set_input(in_.data(), got);
+    return got > 0;
+  }
+  // At the end of a member: true if another member follows, false at a
+  // clean end of file; throws on anything else.
+  bool next_member() {
+    if (avail_in() == 0 && !refill()) return false;
+    const unsigned char* p = next_in();
+    if (p[0] != 0x1f || (avail_in() > 1 && p[1] != 0x8b))
+      fail(file_.path(), "trailing garbage after the end of the gzip stream");
+    reset_member();
+    return true;
+  }
+  [[noreturn]] void truncated() const { fail(file_.path(), "truncated gzip stream (unexpected end of file)"); }
+  [[noreturn]] void corrupt(const std::string& why) const {
+    fail(file_.path(), "corrupt gzip data (" + why + ")");
+  }
+
+  InputFd file_;
+  std::vector<unsigned char> in_;
+  std::uint64_t file_read_ = 0;
+  bool ended_ = false;
+};
+
+class GzipSource final : public GzipSourceBase {
+public:
+  GzipSource(const std::string& path, std::uint64_t offset) : GzipSourceBase(path) {
     std::memset(&zs_, 0, sizeof zs_);
     if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(path, "zlib inflateInit2 failed");
     try {
@@ -93,48 +157,18 @@ public:
   }
   ~GzipSource() override { inflateEnd(&zs_); }
 
-  void read_exact(void* dst, std::size_t n) override {
-    auto* p = static_cast<unsigned char*>(dst);
-    std::size_t done = 0;
-    while (done < n) {
-      std::size_t got = inflate_some(p + done, n - done);
-      if (got == 0)
-        fail(file_.path(), "truncated voxel data: the decompressed stream ends " +
-                               std::to_string(n - done) + " bytes short of the data the header describes");
-      done += got;
-    }
-  }
-
-  void finish() override {
-    unsigned char sink[4096];
-    while (inflate_some(sink, sizeof sink) > 0) {
-    }
-  }
-  std::uint64_t file_bytes_read() const override { return file_read_; }
-  bool is_gzip() const override { return true; }
-
 private:
-  bool refill() {
-    std::size_t got = file_.read_some(in_.data(), in_.size());
-    file_read_ += got;
-    zs_.next_in = in_.data();
-    zs_.avail_in = static_cast<uInt>(got);
-    return got > 0;
+  const unsigned char* next_in() const override { return zs_.next_in; }
+  std::size_t avail_in() const override { return zs_.avail_in; }
+  void set_input(unsigned char* p, std::size_t n) override {
+    zs_.next_in = p;
+    zs_.avail_in = static_cast<uInt>(n);
   }
-
-  // At the end of a member: true if another member follows, false at a clean
-  // end of file; throws on anything else.
-  bool next_member() {
-    if (zs_.avail_in == 0 && !refill()) return false;
-    if (zs_.next_in[0] != 0x1f || (zs_.avail_in > 1 && zs_.next_in[1] != 0x8b))
-      fail(file_.path(), "trailing garbage after the end of the gzip stream");
+  void reset_member() override {
     if (inflateReset(&zs_) != Z_OK) fail(file_.path(), "zlib inflateReset failed");
-    return true;
   }
 
-  // Inflates up to n bytes; returns 0 only at the clean end of the stream.
-  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
-    if (ended_) return 0;
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) override {
     zs_.next_out = dst;
     zs_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
     const uInt want = zs_.avail_out;
@@ -148,59 +182,40 @@ private:
         continue;
       }
       if (rc == Z_BUF_ERROR && zs_.avail_in > 0) rc = Z_DATA_ERROR;  // no progress possible
-      if (rc != Z_OK && rc != Z_BUF_ERROR)
-        fail(file_.path(), std::string("corrupt gzip data (") + (zs_.msg ? zs_.msg : "zlib error") + ")");
-      if (zs_.avail_in == 0 && zs_.avail_out == want && !refill())
-        fail(file_.path(), "truncated gzip stream (unexpected end of file)");
+      if (rc != Z_OK && rc != Z_BUF_ERROR) corrupt(zs_.msg ? zs_.msg : "zlib error");
+      if (zs_.avail_in == 0 && zs_.avail_out == want && !refill()) truncated();
     }
     // A member that ends inside this call returns what it produced; the next
     // call meets Z_STREAM_END again with no output and moves to next_member().
     return want - zs_.avail_out;
   }
 
-  InputFd file_;
-  std::vector<unsigned char> in_;
   z_stream zs_;
-  std::uint64_t file_read_ = 0;
-  bool ended_ = false;
 };
 
 #if RESPACE_HAVE_ISAL
-// The same contract as GzipSource, decoded by ISA-L's inflate (about twice
-// zlib's speed). ISA-L parses the gzip header and checks the CRC itself
-// (crc_flag ISAL_GZIP); at the end of a member it hands back the input bytes
-// it had read ahead, so the next member or any trailing bytes are seen.
-class IsalGzipSource final : public ByteSource {
+// The same contract decoded by ISA-L's inflate (about twice zlib's speed).
+// ISA-L parses the gzip header and checks the CRC itself (crc_flag
+// ISAL_GZIP); at the end of a member it hands back the input bytes it had
+// read ahead, so the next member or any trailing bytes are seen.
+class IsalGzipSource final : public GzipSourceBase {
 public:
-  IsalGzipSource(const std::string& path, std::uint64_t offset) : file_(path), in_(kReadBuffer) {
-    state_ = std::make_unique<inflate_state>();
-    reset();
+  IsalGzipSource(const std::string& path, std::uint64_t offset)
+      : GzipSourceBase(path), state_(std::make_unique<inflate_state>()) {
+    reset_member();
     skip(offset);
   }
 
-  void read_exact(void* dst, std::size_t n) override {
-    auto* p = static_cast<unsigned char*>(dst);
-    std::size_t done = 0;
-    while (done < n) {
-      std::size_t got = inflate_some(p + done, n - done);
-      if (got == 0)
-        fail(file_.path(), "truncated voxel data: the decompressed stream ends " +
-                               std::to_string(n - done) + " bytes short of the data the header describes");
-      done += got;
-    }
-  }
-  void finish() override {
-    unsigned char sink[4096];
-    while (inflate_some(sink, sizeof sink) > 0) {
-    }
-  }
-  std::uint64_t file_bytes_read() const override { return file_read_; }
-  bool is_gzip() const override { return true; }
-
 private:
+  const unsigned char* next_in() const override { return state_->next_in; }
+  std::size_t avail_in() const override { return state_->avail_in; }
+  void set_input(unsigned char* p, std::size_t n) override {
+    state_->next_in = p;
+    state_->avail_in = static_cast<std::uint32_t>(n);
+  }
   // isal_inflate_init clears the input and the output pointers alike; a
   // reset between members keeps both.
-  void reset() {
+  void reset_member() override {
     unsigned char* next_in = state_->next_in;
     unsigned char* next_out = state_->next_out;
     const std::uint32_t avail_in = state_->avail_in, avail_out = state_->avail_out;
@@ -211,22 +226,8 @@ private:
     state_->next_out = next_out;
     state_->avail_out = avail_out;
   }
-  bool refill() {
-    std::size_t got = file_.read_some(in_.data(), in_.size());
-    file_read_ += got;
-    state_->next_in = in_.data();
-    state_->avail_in = static_cast<std::uint32_t>(got);
-    return got > 0;
-  }
-  bool next_member() {
-    if (state_->avail_in == 0 && !refill()) return false;
-    if (state_->next_in[0] != 0x1f || (state_->avail_in > 1 && state_->next_in[1] != 0x8b))
-      fail(file_.path(), "trailing garbage after the end of the gzip stream");
-    reset();
-    return true;
-  }
-  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
-    if (ended_) return 0;
+
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) override {
     state_->next_out = dst;
     state_->avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(n, 1u << 30));
     const std::uint32_t want = state_->avail_out;
@@ -236,24 +237,17 @@ private:
         continue;
       }
       const int rc = isal_inflate(state_.get());
-      if (rc != ISAL_DECOMP_OK) {
-        const char* what = rc == ISAL_INCORRECT_CHECKSUM ? "incorrect data check"
-                           : rc == ISAL_INVALID_WRAPPER   ? "invalid gzip header"
-                                                          : "invalid deflate data";
-        fail(file_.path(), std::string("corrupt gzip data (") + what + ")");
-      }
+      if (rc != ISAL_DECOMP_OK)
+        corrupt(rc == ISAL_INCORRECT_CHECKSUM ? "incorrect data check"
+                : rc == ISAL_INVALID_WRAPPER  ? "invalid gzip header"
+                                              : "invalid deflate data");
       if (state_->block_state == ISAL_BLOCK_FINISH) continue;
-      if (state_->avail_out == want && state_->avail_in == 0 && !refill())
-        fail(file_.path(), "truncated gzip stream (unexpected end of file)");
+      if (state_->avail_out == want && state_->avail_in == 0 && !refill()) truncated();
     }
     return want - state_->avail_out;
   }
 
-  InputFd file_;
-  std::vector<unsigned char> in_;
   std::unique_ptr<inflate_state> state_;
-  std::uint64_t file_read_ = 0;
-  bool ended_ = false;
 };
 #endif
 
