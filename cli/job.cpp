@@ -91,6 +91,7 @@ JobPlan plan_job(const Options& o) {
   p.setup.order = static_cast<Order>(o.order);
   p.setup.boundary = o.boundary.value_or(default_boundary(p.setup.order));
   p.setup.fill = o.fill;
+  p.setup.compare = o.compare;
   p.setup.in_datatype = component_of(p.input.datatype());
   p.setup.channels = channels_of(p.input.datatype());
   p.setup.in_swap = p.input.needs_swap();

@@ -58,7 +58,9 @@ po::options_description option_table() {
       ("gzip-engine", po::value<std::string>(), "zlib | isal: the gzip engine (see README for the default)")
       ("dry-run", "print the plan (dims, spacing, affine, memory) and exit")
       ("force", "replace an existing output")
-      ("quiet,q", "print nothing but errors");
+      ("quiet,q", "print nothing but errors")
+      ("compare", "report min, max, mean and std of input and output (computed while streaming)")
+      ("json", "print the report as one JSON object on stdout (errors too), nothing else");
   return o;
 }
 
@@ -159,6 +161,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
   o.dry_run = vm.count("dry-run") > 0;
   o.force = vm.count("force") > 0;
   o.quiet = vm.count("quiet") > 0;
+  o.compare = vm.count("compare") > 0;
+  o.json = vm.count("json") > 0;
   return res;
 }
 

@@ -33,6 +33,8 @@ struct Options {
   bool dry_run = false;
   bool force = false;
   bool quiet = false;
+  bool compare = false;  // min/max/mean/std of input and output
+  bool json = false;     // the report as one JSON object on stdout
 };
 
 struct ParseResult {

@@ -85,7 +85,17 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << format_bytes(kProcessReserve) << "\n";
 }
 
-void print_result(std::ostream& os, const JobResult& r) {
+void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool compare) {
+  if (compare) {
+    const nifti_image& h = p.input.header();
+    const bool scaled = h.scl_slope != 0 && !(h.scl_slope == 1 && h.scl_inter == 0);
+    os << "Compare" << (scaled ? " (scl_slope/scl_inter applied)" : "") << "\n";
+    for (const auto& [name, st] : {std::pair{"input ", r.stats.input}, std::pair{"output", r.stats.output}}) {
+      const ValueStats v = st.scaled(h.scl_slope, h.scl_inter);
+      os << "  " << name << "         min " << fmt("%.6g", v.min) << ", max " << fmt("%.6g", v.max) << ", mean "
+         << fmt("%.6g", v.mean) << ", std " << fmt("%.6g", v.std_dev()) << " (" << v.count << " values)\n";
+    }
+  }
   os << "Done:    " << fmt("%.2f", r.seconds) << " s, read " << format_bytes(r.bytes_read) << ", wrote "
      << format_bytes(r.bytes_written) << ", peak memory (RSS) " << format_bytes(r.peak_rss) << "\n";
 }

@@ -13,6 +13,6 @@
 namespace respace {
 
 void print_plan(std::ostream& os, const JobPlan& plan, const Options& o);
-void print_result(std::ostream& os, const JobResult& r);
+void print_result(std::ostream& os, const JobPlan& plan, const JobResult& r, bool compare);
 
 }  // namespace respace

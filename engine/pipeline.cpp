@@ -29,8 +29,12 @@ struct Token {
   std::vector<PlaneRef> taps;        // intermediate planes need.lo..need.hi
   BufferPool::Handle out;
   std::vector<ChunkPtr> chunks;      // gzip chunks this block completed
+  std::vector<ValueStats> in_stats;  // per new input plane (--compare)
+  std::vector<ValueStats> out_stats; // per output plane (--compare)
 
   void clear() {
+    in_stats.clear();
+    out_stats.clear();
     raw.clear();
     made.clear();
     taps.clear();
@@ -165,15 +169,19 @@ public:
     // not leave threads idle (deep blocks hold dozens of chunks).
     auto xy = [&](Ptr t) -> Ptr {
       t->made.resize(t->raw.size());
+      if (setup_.compare) t->in_stats.assign(t->raw.size(), ValueStats{});
       oneapi::tbb::parallel_for(std::size_t{0}, t->raw.size(), [&](std::size_t i) {
         Scratch<W>& s = scratch_.local();
         auto mid = std::make_shared<BufferPool::Handle>(mid_pool_.acquire());
+        const auto plane_n = static_cast<std::size_t>(X_.n * Y_.n);
         if (X_.identity && Y_.identity) {
           decode_plane(t->raw[i].data(), mid->template as<W>());  // z-only: no x/y work at all
+          if (setup_.compare) t->in_stats[i] = ValueStats::of(mid->template as<W>(), plane_n);
         } else {
-          s.plane.resize(static_cast<std::size_t>(X_.n * Y_.n));
+          s.plane.resize(plane_n);
           s.tmp.resize(xy_scratch_values(X_, Y_) + x_transpose_scratch_values(X_, Y_));
           decode_plane(t->raw[i].data(), s.plane.data());
+          if (setup_.compare) t->in_stats[i] = ValueStats::of(s.plane.data(), plane_n);
           resample_plane(s.plane.data(), s.tmp.data(), mid->template as<W>(), X_, Y_, xy_order_);
         }
         t->made[i] = std::move(mid);
@@ -184,6 +192,7 @@ public:
     };
 
     auto link = [&](Ptr t) -> Ptr {
+      for (const ValueStats& st : t->in_stats) input_stats_.merge(st);  // in plane order
       for (PlaneRef& p : t->made) ring.push_back(std::move(p));
       t->made.clear();
       if (t->need.any)
@@ -200,10 +209,12 @@ public:
     auto zpass = [&](Ptr t) -> Ptr {
       if (hooks.before_z) hooks.before_z(t->k0);
       t->out = out_pool_.acquire();
+      if (setup_.compare) t->out_stats.assign(static_cast<std::size_t>(t->k1 - t->k0), ValueStats{});
       oneapi::tbb::parallel_for(t->k0, t->k1, [&](std::int64_t k) {
         Scratch<W>& s = scratch_.local();
         s.row.resize(static_cast<std::size_t>(X_.m));
         write_plane(*t, k, s.row.data());
+        if (setup_.compare) t->out_stats[static_cast<std::size_t>(k - t->k0)] = plane_stats(*t, k, s.row.data());
       });
       t->taps.clear();
       return t;
@@ -224,6 +235,7 @@ public:
     };
 
     auto write = [&](Ptr t) {
+      for (const ValueStats& st : t->out_stats) output_stats_.merge(st);  // in plane order
       if (!encodes) out.write(t->out.data(), block_bytes(*t));
       for (const ChunkPtr& c : t->chunks) out.write_chunk(*c);
     };
@@ -238,8 +250,19 @@ public:
             tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, cut) &
             tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, encode) &
             tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, write));
-    // Input planes no output plane reads still have to be consumed.
-    in.skip(static_cast<std::uint64_t>(Y_.n * X_.n * in_voxel_) * static_cast<std::uint64_t>(Z_.n - read_pos));
+    // Input planes no output plane reads still have to be consumed (and,
+    // with --compare, counted).
+    if (!setup_.compare) {
+      in.skip(static_cast<std::uint64_t>(in_plane_bytes_) * static_cast<std::uint64_t>(Z_.n - read_pos));
+    } else if (read_pos < Z_.n) {
+      BufferPool::Handle raw = raw_pool_.acquire();
+      std::vector<W> plane(static_cast<std::size_t>(X_.n * Y_.n));
+      for (std::int64_t z = read_pos; z < Z_.n; ++z) {
+        in.read_exact(raw.data(), in_plane_bytes_);
+        decode_plane(raw.data(), plane.data());
+        input_stats_.merge(ValueStats::of(plane.data(), plane.size()));
+      }
+    }
     planes_read_ += static_cast<std::uint64_t>(Z_.n - read_pos);
   }
 
@@ -251,10 +274,28 @@ public:
     st.peak_out = out_pool_.peak_in_use();
     st.overflows = raw_pool_.overflows() + mid_pool_.overflows() + out_pool_.overflows();
     st.planes_read = planes_read_;
+    st.input = input_stats_;
+    st.output = output_stats_;
     return st;
   }
 
 private:
+  // The statistics of output plane k as stored (after rounding and
+  // clamping): each row decoded back from the bytes written, rows merged in
+  // order.
+  ValueStats plane_stats(const Token& t, std::int64_t k, W* row) const {
+    ValueStats st;
+    const unsigned char* bytes = t.out.data() + static_cast<std::size_t>((k - t.k0) * Y_.m) * out_row_bytes_;
+    for (std::int64_t jy = 0; jy < Y_.m; ++jy, bytes += out_row_bytes_) {
+      visit_datatype(setup_.out_datatype, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        decode<T, W>(bytes, row, static_cast<std::size_t>(X_.m), false);
+      });
+      st.merge(ValueStats::of(row, static_cast<std::size_t>(X_.m)));
+    }
+    return st;
+  }
+
   std::size_t block_bytes(const Token& t) const {
     return out_row_bytes_ * static_cast<std::size_t>(Y_.m * (t.k1 - t.k0));
   }
@@ -315,6 +356,7 @@ private:
   std::vector<unsigned char> fill_row_;
   oneapi::tbb::enumerable_thread_specific<Scratch<W>> scratch_;
   std::uint64_t planes_read_ = 0;
+  ValueStats input_stats_, output_stats_;
 };
 
 }  // namespace

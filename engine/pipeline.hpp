@@ -37,6 +37,7 @@
 #include "engine/axis_table.hpp"
 #include "engine/geometry.hpp"
 #include "engine/memory_plan.hpp"
+#include "engine/value_stats.hpp"
 #include "io/byte_sink.hpp"
 #include "io/byte_source.hpp"
 
@@ -51,6 +52,7 @@ struct ResampleSetup {
   bool in_swap = false;
   int out_datatype = 16;
   int channels = 1;  // 3 or 4: RGB24/RGBA32, resampled per channel as uint8
+  bool compare = false;  // collect ValueStats of input and output (--compare)
 };
 
 // Test hooks, called once per token (never per voxel).
@@ -64,6 +66,7 @@ struct PipelineStats {
   std::size_t peak_raw = 0, peak_mid = 0, peak_out = 0;
   std::size_t overflows = 0;  // pool acquisitions beyond the declared capacity
   std::uint64_t planes_read = 0;
+  ValueStats input, output;  // stored values, all volumes so far (with compare)
 };
 
 class Resampler {

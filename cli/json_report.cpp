@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#include "cli/json_report.hpp"
+
+#include "engine/bspline.hpp"
+#include "io/nifti_header.hpp"
+
+namespace respace {
+namespace {
+
+nlohmann::json matrix(const Mat4& m) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : m) rows.push_back({r[0], r[1], r[2], r[3]});
+  return rows;
+}
+
+nlohmann::json stats_json(const ValueStats& s) {
+  return {{"count", s.count}, {"min", s.min}, {"max", s.max}, {"mean", s.mean}, {"std", s.std_dev()}};
+}
+
+}  // namespace
+
+nlohmann::json plan_json(const JobPlan& p, const Options& o) {
+  const GridPlan& g = p.setup.grid;
+  nlohmann::json dims_in = nlohmann::json::array(), dims_out = nlohmann::json::array(),
+                 spacing_in = nlohmann::json::array(), spacing_out = nlohmann::json::array(),
+                 shift = nlohmann::json::array();
+  for (int k = 0; k < 3; ++k) {
+    dims_in.push_back(g.axis[k].n);
+    dims_out.push_back(g.axis[k].m);
+    spacing_in.push_back(g.axis[k].spacing_in);
+    spacing_out.push_back(column_norm(g.primary_out, k));
+    shift.push_back(g.origin_shift_mm[k]);
+  }
+  nlohmann::json j;
+  j["input"] = {{"path", p.input.path()}, {"datatype", datatype_name(p.input.datatype())},
+                {"nifti_version", p.input.nifti_version()}, {"volumes", p.input.volumes()}};
+  j["output"] = {{"path", o.output}, {"nifti_version", p.output_version}, {"gzip", p.names.gzip}};
+  if (p.names.gzip) j["output"]["compression"] = {{"engine", to_string(p.engine)}, {"level", p.level}};
+  j["plan"] = {{"dims_in", dims_in},
+               {"dims_out", dims_out},
+               {"spacing_in_mm", spacing_in},
+               {"spacing_out_mm", spacing_out},
+               {"affine_out", matrix(g.primary_out)},
+               {"grid", to_string(g.policy)},
+               {"origin_shift_mm", shift},
+               {"order", static_cast<int>(p.setup.order)},
+               {"boundary", to_string(p.setup.boundary)},
+               {"fill", p.setup.fill},
+               {"memory", {{"limit_bytes", p.memory.limit},
+                           {"planned_bytes", p.memory.total() + kProcessReserve},
+                           {"threads", p.memory.threads},
+                           {"tokens", p.memory.tokens},
+                           {"block_planes", p.memory.block}}}};
+  if (p.setup.order >= Order::quadratic) j["plan"]["halo"] = spline_halo(static_cast<int>(p.setup.order));
+  if (!p.warning.empty()) j["warning"] = p.warning;
+  return j;
+}
+
+void add_result_json(nlohmann::json& j, const JobPlan& p, const JobResult& r, bool compare) {
+  j["seconds"] = r.seconds;
+  j["bytes_read"] = r.bytes_read;
+  j["bytes_written"] = r.bytes_written;
+  j["peak_rss_bytes"] = r.peak_rss;
+  if (compare) {
+    const nifti_image& h = p.input.header();
+    j["compare"] = {{"input", stats_json(r.stats.input.scaled(h.scl_slope, h.scl_inter))},
+                    {"output", stats_json(r.stats.output.scaled(h.scl_slope, h.scl_inter))}};
+  }
+}
+
+nlohmann::json error_json(const Options& o, const Error& e) {
+  return {{"input", {{"path", o.input}}},
+          {"output", {{"path", o.output}}},
+          {"error", {{"code", static_cast<int>(e.code())}, {"message", e.what()}}}};
+}
+
+}  // namespace respace
