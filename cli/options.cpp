@@ -15,6 +15,7 @@ namespace po = boost::program_options;
 namespace {
 
 const char* kUsage = "Usage: respace INPUT OUTPUT [options]\n"
+                     "       respace --output-dir DIR [--suffix S] INPUT... [options]\n"
                      "Resample a NIfTI volume (.nii, .nii.gz, .hdr/.img) to a new voxel spacing,\n"
                      "streaming it through bounded memory.\n";
 
@@ -59,6 +60,10 @@ po::options_description option_table() {
       ("dry-run", "print the plan (dims, spacing, affine, memory) and exit")
       ("force", "replace an existing output")
       ("quiet,q", "print nothing but errors")
+      ("output-dir", po::value<std::string>(), "batch: every argument is an input; outputs go to DIR, same format")
+      ("suffix", po::value<std::string>(), "batch: added to each output name before its extension, e.g. _150um")
+      ("keep-going", "batch: go on past a failing input; summary at the end, non-zero exit if any failed")
+      ("skip-existing", "leave an output that exists and count it done (to resume a batch)")
       ("compare", "report min, max, mean and std of input and output (computed while streaming)")
       ("json", "print the report as one JSON object on stdout (errors too), nothing else");
   return o;
@@ -73,10 +78,9 @@ po::options_description option_table() {
 ParseResult parse_options(int argc, const char* const* argv) {
   po::options_description visible = option_table();
   po::options_description all = visible;
-  all.add_options()("input", po::value<std::string>(), "")("output", po::value<std::string>(), "")(
-      "block-planes", po::value<int>(), "");
+  all.add_options()("files", po::value<std::vector<std::string>>(), "")("block-planes", po::value<int>(), "");
   po::positional_options_description pos;
-  pos.add("input", 1).add("output", 1);
+  pos.add("files", -1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
@@ -97,9 +101,23 @@ ParseResult parse_options(int argc, const char* const* argv) {
     return res;
   }
   Options& o = res.options;
-  if (!vm.count("input") || !vm.count("output")) usage("respace needs an INPUT and an OUTPUT file");
-  o.input = vm["input"].as<std::string>();
-  o.output = vm["output"].as<std::string>();
+  const auto files = vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (vm.count("output-dir")) {
+    o.output_dir = vm["output-dir"].as<std::string>();
+    if (files.empty()) usage("--output-dir needs at least one INPUT");
+    o.inputs = files;
+  } else {
+    if (files.size() != 2) usage("respace needs an INPUT and an OUTPUT file (or --output-dir DIR INPUT...)");
+    o.input = files[0];
+    o.output = files[1];
+  }
+  if (vm.count("suffix")) {
+    if (!o.output_dir) usage("--suffix needs --output-dir");
+    o.suffix = vm["suffix"].as<std::string>();
+  }
+  o.keep_going = vm.count("keep-going") > 0;
+  o.skip_existing = vm.count("skip-existing") > 0;
+  if (o.skip_existing && vm.count("force")) usage("--skip-existing and --force contradict each other");
 
   if (vm.count("spacing") && vm.count("xyz-spacing")) usage("give --spacing or --xyz-spacing, not both");
   const char* triple = vm.count("spacing") ? "spacing" : vm.count("xyz-spacing") ? "xyz-spacing" : nullptr;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/axis_table.hpp"
 #include "engine/geometry.hpp"
@@ -20,7 +21,12 @@ namespace respace {
 constexpr std::uint64_t kDefaultMemoryLimit = std::uint64_t{256} << 20;
 
 struct Options {
-  std::string input, output;
+  std::string input, output;            // this job's files
+  std::vector<std::string> inputs;      // batch: every input (with output_dir)
+  std::optional<std::string> output_dir;
+  std::string suffix;                   // batch: added to each output's stem
+  bool keep_going = false;              // batch: go on past a failing job
+  bool skip_existing = false;           // batch: leave outputs that exist
   GridRequest grid;
   int order = 1;
   std::optional<Boundary> boundary;  // default: default_boundary(order)

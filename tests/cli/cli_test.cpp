@@ -8,7 +8,10 @@
 #include <cstring>
 #include <functional>
 #include <filesystem>
+#include <map>
+#include <sstream>
 
+#include "cli/batch.hpp"
 #include "io/nifti_header.hpp"
 #include "run_child.hpp"
 
@@ -343,6 +346,87 @@ TEST_F(BadInput, FullLengthTextFieldsAreKept) {
   const std::string a = testing::slurp(in), b = testing::slurp(file("out.nii"));
   EXPECT_EQ(a.substr(148, 80), b.substr(148, 80));
   EXPECT_EQ(a.substr(196, 24), b.substr(196, 24));
+}
+
+}  // namespace
+}  // namespace respace
+
+namespace respace {
+namespace {
+
+// Batch use (issue 7): five inputs, the third one corrupt.
+class Batch : public Cli {
+protected:
+  void SetUp() override {
+    Cli::SetUp();
+    fs::create_directory(file("out"));
+    for (const char* n : {"a", "b", "c", "d", "e"}) make_volume(std::string(n) + ".nii.gz", 24, 20, 30);
+    fs::resize_file(file("c.nii.gz"), fs::file_size(file("c.nii.gz")) / 2);
+  }
+  std::vector<std::string> batch(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--output-dir", file("out"), "--suffix", "_150um", "--spacing", "0.15", "0.15", "0.15", "--quiet"};
+    for (const char* n : {"a", "b", "c", "d", "e"}) args.push_back(file(std::string(n) + ".nii.gz"));
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  std::vector<std::string> outputs() const {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(dir_ / "out")) v.push_back(e.path().filename().string());
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
+
+TEST_F(Batch, StopsAtTheFirstFailureOrKeepsGoing) {
+  ChildResult r = respace(batch({}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(outputs(), (std::vector<std::string>{"a_150um.nii.gz", "b_150um.nii.gz"}));
+  r = respace(batch({"--keep-going", "--force"}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(outputs(), (std::vector<std::string>{"a_150um.nii.gz", "b_150um.nii.gz", "d_150um.nii.gz", "e_150um.nii.gz"}));
+  EXPECT_NE(r.err.find("1 of 5 inputs failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("c.nii.gz (exit 3)"), std::string::npos) << r.err;
+}
+
+TEST_F(Batch, JsonIsOneLinePerJob) {
+  ChildResult r = respace(batch({"--keep-going", "--json"}));
+  EXPECT_EQ(r.exit_code, 3);
+  std::istringstream lines_in(r.out);
+  std::string line;
+  int n = 0, errors = 0;
+  while (std::getline(lines_in, line)) {
+    ++n;
+    EXPECT_EQ(line.front(), '{');
+    EXPECT_EQ(line.back(), '}');
+    errors += line.find("\"error\"") != std::string::npos;
+  }
+  EXPECT_EQ(n, 5);
+  EXPECT_EQ(errors, 1);
+}
+
+TEST_F(Batch, ResumesAfterAKillWithSkipExisting) {
+  fs::remove(file("c.nii.gz"));
+  make_volume("c.nii.gz", 24, 20, 30);
+  // Killed at some point (which job does not matter); then resumed.
+  std::vector<std::string> args = batch({});
+  args.insert(args.begin(), RESPACE_BIN);
+  run_child(args, 30);
+  const auto done_before = outputs();
+  std::map<std::string, fs::file_time_type> stamps;
+  for (const std::string& f : done_before) stamps[f] = fs::last_write_time(file("out/" + f));
+  ChildResult r = respace(batch({"--skip-existing"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(outputs(), (std::vector<std::string>{"a_150um.nii.gz", "b_150um.nii.gz", "c_150um.nii.gz", "d_150um.nii.gz", "e_150um.nii.gz"}))
+      << "every output present, no temporary file left";
+  for (const auto& [f, t] : stamps) EXPECT_EQ(fs::last_write_time(file("out/" + f)), t) << f << " was redone";
+  for (const std::string& f : outputs()) EXPECT_EQ(std::system(("gzip -t " + file("out/" + f)).c_str()), 0) << f;
+}
+
+TEST_F(Batch, OutputNames) {
+  EXPECT_EQ(batch_output_name("/x/y/brain.nii.gz", "o", "_s"), "o/brain_s.nii.gz");
+  EXPECT_EQ(batch_output_name("brain.nii", "o", ""), "o/brain.nii");
+  EXPECT_EQ(batch_output_name("pair.img", "o", "_s"), "o/pair_s.hdr");
+  EXPECT_EQ(batch_output_name("pair.hdr.gz", "o", ""), "o/pair.hdr.gz");
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// Running the jobs of one call: a single INPUT OUTPUT, or a batch
+// (--output-dir DIR INPUT...), one job after another, so the memory limit
+// holds for the whole call. Each job prints its report (or one JSON line
+// with --json); a failing job stops the batch unless --keep-going, which
+// ends with a summary on stderr and the first failing job's exit code.
+// --skip-existing leaves outputs that exist (outputs appear only when
+// complete, so an interrupted batch resumes safely).
+#pragma once
+
+#include <string>
+
+#include "cli/options.hpp"
+
+namespace respace {
+
+// The output of `input` in batch mode: DIR/stem + suffix + the input's own
+// extension (.nii.gz, .nii, .hdr or .hdr.gz for pairs).
+std::string batch_output_name(const std::string& input, const std::string& dir, const std::string& suffix);
+
+// Runs every job; returns the process exit code.
+int run_jobs(const Options& o);
+
+}  // namespace respace
