@@ -130,13 +130,11 @@ private:
     cur_->dict_n = tail_.size();
     if (!tail_.empty()) std::memcpy(cur_->dict(), tail_.data(), tail_.size());  // no memcpy from null
   }
-  // The last 32 KiB of the stream up to the end of `c` prime the next chunk.
+  // The last 32 KiB of a full chunk prime the next one (only full chunks
+  // are followed by another, and a full chunk holds more than a window).
   void keep_tail(const Chunk& c) {
-    std::vector<unsigned char> joined(c.dict(), c.dict() + c.dict_n);
-    if (c.n >= kDeflateWindow) joined.clear();
-    joined.insert(joined.end(), c.data() + (c.n >= kDeflateWindow ? c.n - kDeflateWindow : 0), c.data() + c.n);
-    const std::size_t keep = std::min(joined.size(), kDeflateWindow);
-    tail_.assign(joined.end() - static_cast<long>(keep), joined.end());
+    static_assert(kChunkBytes >= kDeflateWindow, "a full chunk must hold a whole window");
+    tail_.assign(c.data() + c.n - kDeflateWindow, c.data() + c.n);
   }
   void write_header() {
     if (header_written_) return;

@@ -57,10 +57,6 @@ std::string capture_stderr(F&& f) {
   return reasons;
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 int scalar_bytes(int datatype) {

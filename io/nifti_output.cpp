@@ -8,10 +8,6 @@
 namespace respace {
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 void append(std::vector<unsigned char>& out, const void* p, std::size_t n) {
   const auto* b = static_cast<const unsigned char*>(p);
   out.insert(out.end(), b, b + n);
@@ -46,6 +42,10 @@ void set_transforms(Header& h, const nifti_image& nim, const OutputGrid& grid) {
 }
 
 }  // namespace
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
 
 OutputNames output_names(const std::string& path) {
   auto stem = [&](std::size_t n) { return path.substr(0, path.size() - n); };

@@ -46,6 +46,9 @@ struct OutputNames {
   bool pair() const { return header != image; }
 };
 
+// True when `s` ends with `suffix` (file-name extensions).
+bool ends_with(const std::string& s, const std::string& suffix);
+
 // Throws Error(usage) for a name with none of the extensions above.
 OutputNames output_names(const std::string& path);
 
