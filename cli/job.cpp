@@ -8,6 +8,7 @@
 #include <cmath>
 #include <thread>
 
+#include "cli/affine_file.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
@@ -46,6 +47,9 @@ int effective_threads(int requested) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+void plan_separable(JobPlan& p, const Options& o);
+void plan_general(JobPlan& p, const Options& o);
+
 }  // namespace
 
 InputGeometry geometry_of(const nifti_image& h) {
@@ -67,6 +71,13 @@ InputGeometry geometry_of(const nifti_image& h) {
   return g;
 }
 
+Mat4 stored_voxel_map(const JobPlan& p) {
+  Mat4 v = p.target.voxel_map;
+  if (p.crop)
+    for (int r = 0; r < 3; ++r) v[r][3] += static_cast<double>(p.crop->first[r]);
+  return v;
+}
+
 std::uint64_t peak_rss_bytes() {
   struct rusage ru;
   ::getrusage(RUSAGE_SELF, &ru);
@@ -74,7 +85,8 @@ std::uint64_t peak_rss_bytes() {
 }
 
 JobPlan plan_job(const Options& o) {
-  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, false, 1, {}, GzipEngine::zlib};
+  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, {}, {}, {}, false, 1, {},
+            GzipEngine::zlib};
   check_output_target(p.input, p.names, o.force);
   const nifti_image& h = p.input.header();
   p.geometry = geometry_of(h);
@@ -87,7 +99,24 @@ JobPlan plan_job(const Options& o) {
       }
     }
 
-  p.setup.grid = plan_grid(p.geometry, o.grid);
+  TargetRequest target;
+  target.grid = o.grid;
+  if (o.like) {
+    p.like = std::make_shared<InputVolume>(InputVolume::open(*o.like));
+    target.like = geometry_of(p.like->header());
+  }
+  if (o.affine) target.world = read_affine_file(*o.affine);
+  if (o.crop) {
+    const auto& c = *o.crop;
+    target.crop = CropBox{{c[0], c[1], c[2]}, {c[3], c[4], c[5]}};
+  }
+  if (o.crop_mm) {
+    const auto& c = *o.crop_mm;
+    target.crop = crop_from_world(p.geometry, {c[0], c[1], c[2]}, {c[3], c[4], c[5]});
+  }
+  p.crop = target.crop;
+  p.target = plan_target(p.geometry, target);
+  p.setup.grid = p.target.grid;
   p.setup.order = static_cast<Order>(o.order);
   p.setup.boundary = o.boundary.value_or(default_boundary(p.setup.order));
   p.setup.fill = o.fill;
@@ -105,6 +134,22 @@ JobPlan plan_job(const Options& o) {
   if (p.engine == GzipEngine::isal && !have_isal())
     throw Error(ExitCode::usage, "--gzip-engine isal: this respace was built without ISA-L (install libisal-dev "
                                  "and rebuild)");
+  if (!p.target.separable) {
+    plan_general(p, o);
+  } else {
+    plan_separable(p, o);
+  }
+  SerializedHeader probe = serialize_header(h, OutputGrid{{p.setup.grid.axis[0].m, p.setup.grid.axis[1].m,
+                                                           p.setup.grid.axis[2].m}, {}, {}, {}, false,
+                                                          p.input.datatype()},
+                                            p.input.nifti_version(), p.names.pair());
+  p.output_version = probe.version;
+  return p;
+}
+
+namespace {
+
+void plan_separable(JobPlan& p, const Options& o) {
   MemoryRequest req = memory_request(p.setup, effective_threads(o.threads),
                                      o.memory_limit.value_or(kDefaultMemoryLimit));
   req.block = o.block;
@@ -122,13 +167,34 @@ JobPlan plan_job(const Options& o) {
     p.memory.limit = p.memory.total() + kProcessReserve;
     p.memory_limit_raised = true;
   }
-  SerializedHeader probe = serialize_header(h, OutputGrid{{p.setup.grid.axis[0].m, p.setup.grid.axis[1].m,
-                                                           p.setup.grid.axis[2].m}, {}, {}, {}, false,
-                                                          p.input.datatype()},
-                                            p.input.nifti_version(), p.names.pair());
-  p.output_version = probe.version;
-  return p;
 }
+
+std::string folder_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+void plan_general(JobPlan& p, const Options& o) {
+  p.general.base = p.setup;
+  p.general.voxel_map = p.target.voxel_map;
+  p.general.temp_dir = folder_of(p.names.image);
+  const int threads = effective_threads(o.threads);
+  const std::uint64_t deflater = deflater_bytes(p.engine, p.level);
+  try {
+    p.general_memory = plan_general_memory(p.general, threads, o.memory_limit.value_or(kDefaultMemoryLimit),
+                                           p.names.gzip, deflater);
+  } catch (const Error& e) {
+    if (o.memory_limit || e.code() != ExitCode::memory_limit) throw;
+    p.general_memory = plan_general_memory(p.general, 1, UINT64_MAX, p.names.gzip, deflater);
+    p.general_memory.limit = p.general_memory.total() + kProcessReserve;
+    p.memory_limit_raised = true;
+  }
+  p.memory = p.general_memory.coefficients;
+  p.memory.limit = p.general_memory.limit;
+  p.memory.chunk_capacity = p.general_memory.chunk_capacity;
+}
+
+}  // namespace
 
 JobResult run_job(const JobPlan& p) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -145,7 +211,9 @@ JobResult run_job(const JobPlan& p) {
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 4; ++c) og.sform[r][c] = s[r][c];
   const nifti_image& h = p.input.header();
-  og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 && !g.axis[h.slice_dim - 1].identity();
+  og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 &&
+                         (!p.target.separable || !g.axis[h.slice_dim - 1].identity());
+  if (p.like) og.geometry = &p.like->raw_geometry();
   const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
 
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
@@ -167,7 +235,8 @@ JobResult run_job(const JobPlan& p) {
     sink->write(header.bytes.data(), header.bytes.size());
   }
 
-  std::unique_ptr<Resampler> resampler = make_resampler(p.setup, p.memory);
+  std::unique_ptr<Resampler> resampler = p.target.separable ? make_resampler(p.setup, p.memory)
+                                                             : make_general_resampler(p.general, p.general_memory);
   for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
   in->finish();
   sink->finish();

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/options.hpp"
+#include "engine/general_resampler.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/target.hpp"
 #include "io/nifti_header.hpp"
 #include "io/gzip_codec.hpp"
 #include "io/nifti_output.hpp"
@@ -20,6 +24,12 @@ struct JobPlan {
   InputGeometry geometry;
   ResampleSetup setup;
   MemoryPlan memory;
+  TargetPlan target;                  // the voxel map and the path it takes
+  std::shared_ptr<InputVolume> like;  // --like REF
+  std::optional<CropBox> crop;
+  // The general path (target.separable false): its setup and memory.
+  GeneralSetup general;
+  GeneralMemory general_memory;
   bool memory_limit_raised = false;  // default limit raised to the smallest working set
   int output_version = 1;            // NIfTI-1 or NIfTI-2
   std::string warning;               // e.g. qform/sform voxel sizes differ
@@ -38,6 +48,10 @@ struct JobResult {
 // Throws Error with the exit code of the fault.
 JobPlan plan_job(const Options& o);
 JobResult run_job(const JobPlan& plan);
+
+// The voxel map from output indices to the input's stored indices (the
+// crop's offset included): where output voxel j came from.
+Mat4 stored_voxel_map(const JobPlan& p);
 
 // The geometry nifticlib read from a header (exposed for tests).
 InputGeometry geometry_of(const nifti_image& h);

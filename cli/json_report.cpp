@@ -51,6 +51,30 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
                            {"threads", p.memory.threads},
                            {"tokens", p.memory.tokens},
                            {"block_planes", p.memory.block}}}};
+  j["plan"]["path"] = p.target.separable ? "separable" : "general";
+  j["plan"]["path_reason"] = p.target.why;
+  j["plan"]["voxel_map"] = matrix(stored_voxel_map(p));
+  if (p.crop) {
+    nlohmann::json first = nlohmann::json::array(), size = nlohmann::json::array();
+    for (int k = 0; k < 3; ++k) {
+      first.push_back(p.crop->first[k]);
+      size.push_back(p.crop->size[k]);
+    }
+    j["plan"]["crop"] = {{"first", first}, {"size", size}};
+  }
+  if (p.like) j["plan"]["like"] = p.like->path();
+  if (!p.target.separable) {
+    const GeneralMemory& gm = p.general_memory;
+    j["plan"]["memory"] = {{"limit_bytes", gm.limit},
+                           {"planned_bytes", gm.total() + kProcessReserve},
+                           {"threads", gm.threads},
+                           {"block_planes", gm.block},
+                           {"tile", gm.tile},
+                           {"coefficient_pass_bytes", gm.coefficients.total()},
+                           {"sampling_pass_bytes", gm.phase2_total()},
+                           {"mapped_bytes", gm.mapped_bytes}};
+    j["plan"]["temp_file"] = {{"dir", p.general.temp_dir}, {"bytes_per_volume", gm.coefficient_file_bytes}};
+  }
   if (p.setup.order >= Order::quadratic) j["plan"]["halo"] = spline_halo(static_cast<int>(p.setup.order));
   if (!p.warning.empty()) j["warning"] = p.warning;
   return j;
@@ -61,6 +85,8 @@ void add_result_json(nlohmann::json& j, const JobPlan& p, const JobResult& r, bo
   j["bytes_read"] = r.bytes_read;
   j["bytes_written"] = r.bytes_written;
   j["peak_rss_bytes"] = r.peak_rss;
+  if (!r.stats.temp_file.empty())
+    j["temp_file"] = {{"path", r.stats.temp_file}, {"bytes", r.stats.temp_file_bytes}, {"removed", r.stats.temp_file_removed}};
   if (compare) {
     const nifti_image& h = p.input.header();
     j["compare"] = {{"input", stats_json(r.stats.input.scaled(h.scl_slope, h.scl_inter))},

@@ -27,6 +27,8 @@ const char* kExamples =
     "  respace in.nii.gz out.nii --spacing 0.2 0.2 0.2 --order 0 --grid origin\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --order 3        # cubic B-spline, mirror\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --dry-run\n"
+    "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --affine fixed_to_moving.txt --order 3\n"
+    "  respace in.nii.gz roi.nii.gz --crop 100 120 40 64 64 32 --size 128 128 64\n"
     "Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid input,\n"
     "            4 output problem, 5 memory limit too small.\n";
 
@@ -42,6 +44,13 @@ po::options_description option_table() {
       ("z-spacing", po::value<double>(), "target spacing of z in mm")
       ("size", po::value<std::vector<std::int64_t>>()->multitoken(),
        "NX NY NZ output size in voxels (implies --grid fov)")
+      ("like", po::value<std::string>(), "REF: resample onto REF's grid (dims, qform, sform, codes)")
+      ("affine", po::value<std::string>(),
+       "FILE: world transform, output -> input (4x4 text in RAS mm, or an ITK text transform; see README)")
+      ("crop", po::value<std::vector<std::int64_t>>()->multitoken(),
+       "I0 J0 K0 NI NJ NK: resample only this box of input voxels (first index, size), as if it were the input")
+      ("crop-mm", po::value<std::vector<double>>()->multitoken(),
+       "X0 Y0 Z0 X1 Y1 Z1: crop to the input voxels whose centres lie between two world points (mm)")
       ("order", po::value<int>()->default_value(1),
        "interpolation: 0 nearest, 1 linear, 2 quadratic or 3 cubic B-spline (exact prefilter)")
       ("boundary", po::value<std::string>(),
@@ -145,9 +154,32 @@ ParseResult parse_options(int argc, const char* const* argv) {
     if (any_spacing) usage("--size cannot be combined with a target spacing");
     o.grid.size = std::array<std::int64_t, 3>{v[0], v[1], v[2]};
   }
-  bool any_request = o.grid.size.has_value();
-  for (const auto& s : o.grid.spacing) any_request |= s.has_value();
-  if (!any_request) usage("say what to resample to: --spacing, --x/y/z-spacing or --size");
+  bool any_grid = o.grid.size.has_value();
+  for (const auto& s : o.grid.spacing) any_grid |= s.has_value();
+  if (vm.count("like")) {
+    if (any_grid || vm.count("grid")) usage("--like takes REF's grid: no --spacing, --size or --grid with it");
+    o.like = vm["like"].as<std::string>();
+  }
+  if (vm.count("affine")) o.affine = vm["affine"].as<std::string>();
+  if (vm.count("crop") && vm.count("crop-mm")) usage("give --crop or --crop-mm, not both");
+  if (vm.count("crop")) {
+    auto v = vm["crop"].as<std::vector<std::int64_t>>();
+    if (v.size() != 6) usage("--crop takes six values: I0 J0 K0 NI NJ NK (first voxel, size)");
+    for (int k = 0; k < 3; ++k) {
+      if (v[static_cast<std::size_t>(k)] < 0) usage("--crop: the first voxel cannot be negative");
+      if (v[static_cast<std::size_t>(k + 3)] < 1) usage("--crop: sizes must be at least 1");
+    }
+    o.crop = std::array<std::int64_t, 6>{v[0], v[1], v[2], v[3], v[4], v[5]};
+  }
+  if (vm.count("crop-mm")) {
+    auto v = vm["crop-mm"].as<std::vector<double>>();
+    if (v.size() != 6) usage("--crop-mm takes six values: X0 Y0 Z0 X1 Y1 Z1 (two world points, mm)");
+    for (double x : v)
+      if (!std::isfinite(x)) usage("--crop-mm values must be finite");
+    o.crop_mm = std::array<double, 6>{v[0], v[1], v[2], v[3], v[4], v[5]};
+  }
+  if (!any_grid && !o.like && !o.affine && !o.crop && !o.crop_mm)
+    usage("say what to resample to: --spacing, --x/y/z-spacing, --size, --like, --affine or --crop");
 
   if (vm.count("grid")) {
     o.grid.policy = parse_grid_policy(vm["grid"].as<std::string>());

@@ -71,6 +71,33 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
       os << "\n";
     }
   }
+  if (p.crop)
+    os << "  crop           voxels " << p.crop->first[0] << ".." << p.crop->first[0] + p.crop->size[0] - 1 << ", "
+       << p.crop->first[1] << ".." << p.crop->first[1] + p.crop->size[1] - 1 << ", " << p.crop->first[2] << ".."
+       << p.crop->first[2] + p.crop->size[2] - 1 << " of the input\n";
+  if (p.like) os << "  grid from      " << p.like->path() << " (--like)\n";
+  os << "Path:    " << p.target.why << "\n";
+  if (!p.target.separable || o.dry_run) {
+    const Mat4 v = stored_voxel_map(p);
+    os << "  voxel map      output index -> input index\n";
+    for (int r = 0; r < 3; ++r) {
+      os << "                 ";
+      for (int c = 0; c < 4; ++c) os << fmt("%12.6f", v[r][c]);
+      os << "\n";
+    }
+  }
+  if (!p.target.separable) {
+    const GeneralMemory& gm = p.general_memory;
+    os << "  general path   coefficients of the input (" << format_bytes(gm.coefficient_file_bytes)
+       << " per volume) in a temporary file in " << p.general.temp_dir
+       << ", removed when done; output in blocks of " << gm.block << " planes, tiles of " << gm.tile << " x "
+       << gm.tile << "\n";
+    os << "Memory:  limit " << format_bytes(gm.limit) << (p.memory_limit_raised ? " (default raised to fit)" : "")
+       << ", planned " << format_bytes(gm.total() + kProcessReserve) << "; threads " << gm.threads
+       << "; coefficient pass " << format_bytes(gm.coefficients.total()) << ", sampling pass "
+       << format_bytes(gm.phase2_total()) << " (mapped coefficient pages " << format_bytes(gm.mapped_bytes) << ")\n";
+    return;
+  }
   const MemoryPlan& m = p.memory;
   os << "Memory:  limit " << format_bytes(m.limit) << (p.memory_limit_raised ? " (default raised to fit the planes)" : "")
      << ", planned " << format_bytes(m.total() + kProcessReserve) << "; threads " << m.threads << ", tokens "
@@ -96,6 +123,9 @@ void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool c
          << fmt("%.6g", v.mean) << ", std " << fmt("%.6g", v.std_dev()) << " (" << v.count << " values)\n";
     }
   }
+  if (!r.stats.temp_file.empty())
+    os << "Temp:    " << r.stats.temp_file << " (" << format_bytes(r.stats.temp_file_bytes) << " of coefficients) "
+       << (r.stats.temp_file_removed ? "removed" : "NOT removed") << "\n";
   os << "Done:    " << fmt("%.2f", r.seconds) << " s, read " << format_bytes(r.bytes_read) << ", wrote "
      << format_bytes(r.bytes_written) << ", peak memory (RSS) " << format_bytes(r.peak_rss) << "\n";
 }

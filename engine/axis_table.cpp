@@ -52,20 +52,20 @@ void direct_row(const AxisMap& ax, Order order, Boundary b, double p, Row& row) 
   }
 }
 
-// Orders 2 and 3: evaluation weights times the prefilter's impulse response
-// on the (padded) line, folded back onto the input samples.
-void spline_row(const AxisMap& ax, Order order, Boundary b, double p, Row& row) {
+// Orders 2 and 3: evaluation weights w[0..taps) on coefficients first, ...
+// times the prefilter's impulse response on the (padded) line, folded back
+// onto the input samples.
+void spline_row(const AxisMap& ax, Order order, Boundary b, std::int64_t first, const double* w, int taps,
+                Row& row) {
   const int k = static_cast<int>(order);
   const double z = spline_pole(k), K = spline_gain(k);
   const int H = spline_halo(k);
   const std::int64_t pad = (b == Boundary::nearest || b == Boundary::constant) ? kSplinePad : 0;
   const std::int64_t lo = -pad, hi = ax.n - 1 + pad;
   const Extension ext = (b == Boundary::reflect || b == Boundary::nearest) ? Extension::reflect : Extension::mirror;
-  double w[4];
-  const std::int64_t first = spline_weights(k, p, w);
   Row line;
   line.reset(lo, hi);
-  for (int t = 0; t <= k; ++t) {
+  for (int t = 0; t < taps; ++t) {
     const std::int64_t i = extend_index(first + t, lo, hi, ext);
     double zp = 1;  // z^|i-q|, built up from the centre outwards
     for (int d = 0; d <= H; ++d, zp *= z) {
@@ -83,6 +83,51 @@ void spline_row(const AxisMap& ax, Order order, Boundary b, double p, Row& row) 
     else if (b == Boundary::nearest) row.add(q < 0 ? 0 : ax.n - 1, v);  // edge padding
     else row.fill += v;                                                   // fill padding
   }
+}
+
+template <class W>
+AxisTable<W> empty_table(std::int64_t n, std::int64_t m, std::int64_t taps) {
+  static_assert(kMaxTaps >= 30, "cubic tables need 30 taps");
+  AxisTable<W> t;
+  t.n = n;
+  t.m = m;
+  t.max_taps = static_cast<int>(taps);
+  const auto K = static_cast<std::size_t>(taps);
+  t.ntap.assign(static_cast<std::size_t>(m), 0);
+  t.index.assign(static_cast<std::size_t>(m) * K, 0);
+  t.weight.assign(static_cast<std::size_t>(m) * K, W(0));
+  t.coverage.assign(static_cast<std::size_t>(m), W(1));
+  t.inside.assign(static_cast<std::size_t>(m), 0);
+  return t;
+}
+
+// Output j of `t` reads the nonzero weights of `row`.
+template <class W>
+void store_row(AxisTable<W>& t, std::size_t j, const Row& row, Order order) {
+  const auto K = static_cast<std::size_t>(t.max_taps);
+  int nt = 0;
+  for (std::size_t q = 0; q < row.w.size(); ++q) {
+    const double v = row.w[q];
+    if (v == 0.0 || (order > Order::linear && std::fabs(v) < kNegligible)) continue;
+    if (nt == t.max_taps) throw std::logic_error("axis table: more taps than max_taps");
+    t.index[j * K + static_cast<std::size_t>(nt)] = row.first + static_cast<std::int64_t>(q);
+    t.weight[j * K + static_cast<std::size_t>(nt)] = static_cast<W>(v);
+    ++nt;
+  }
+  t.ntap[j] = nt;
+  t.coverage[j] = static_cast<W>(1.0 - row.fill);
+  if (row.fill != 0.0) t.full_coverage = false;
+}
+
+// --crop: the table was built on the crop's n voxels; its taps read the
+// stored voxels first + index.
+template <class W>
+AxisTable<W> shift_to_stored(AxisTable<W> t, const AxisMap& axis) {
+  if (axis.first == 0 && axis.stored_n() == axis.n) return t;
+  t.identity = false;
+  t.n = axis.stored_n();
+  for (std::int64_t& i : t.index) i += axis.first;
+  return t;
 }
 
 }  // namespace
@@ -105,6 +150,8 @@ std::optional<Boundary> parse_boundary(const std::string& s) {
 
 Boundary default_boundary(Order o) { return o <= Order::linear ? Boundary::nearest : Boundary::mirror; }
 
+int coefficient_margin(Order o) { return o <= Order::linear ? 1 : 2; }
+
 int max_taps(Order o) {
   const int k = static_cast<int>(o);
   return k <= 1 ? k + 1 : k + 1 + 2 * spline_halo(k);
@@ -112,19 +159,10 @@ int max_taps(Order o) {
 
 template <class W>
 AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundary) {
-  AxisTable<W> t;
-  t.n = axis.n;
-  t.m = axis.m;
-  t.max_taps = static_cast<int>(std::min<std::int64_t>(max_taps(order), axis.n));
-  static_assert(kMaxTaps >= 30, "cubic tables need 30 taps");
+  AxisTable<W> t = empty_table<W>(axis.n, axis.m, std::min<std::int64_t>(max_taps(order), axis.n));
   t.identity = axis.identity();
   const auto m = static_cast<std::size_t>(axis.m);
   const auto K = static_cast<std::size_t>(t.max_taps);
-  t.ntap.assign(m, 0);
-  t.index.assign(m * K, 0);
-  t.weight.assign(m * K, W(0));
-  t.coverage.assign(m, W(1));
-  t.inside.assign(m, 0);
   const double fov_lo = -0.5, fov_hi = static_cast<double>(axis.n) - 0.5;
   Row row;
   for (std::size_t j = 0; j < m; ++j) {
@@ -137,22 +175,35 @@ AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundar
       t.ntap[j] = 1;
       continue;
     }
-    if (order <= Order::linear) direct_row(axis, order, boundary, p, row);
-    else spline_row(axis, order, boundary, p, row);
-    int nt = 0;
-    for (std::size_t q = 0; q < row.w.size(); ++q) {
-      const double v = row.w[q];
-      if (v == 0.0 || (order > Order::linear && std::fabs(v) < kNegligible)) continue;
-      if (nt == t.max_taps) throw std::logic_error("axis table: more taps than max_taps");
-      t.index[j * K + static_cast<std::size_t>(nt)] = row.first + static_cast<std::int64_t>(q);
-      t.weight[j * K + static_cast<std::size_t>(nt)] = static_cast<W>(v);
-      ++nt;
+    if (order <= Order::linear) {
+      direct_row(axis, order, boundary, p, row);
+    } else {
+      double w[4];
+      const std::int64_t first = spline_weights(static_cast<int>(order), p, w);
+      spline_row(axis, order, boundary, first, w, static_cast<int>(order) + 1, row);
     }
-    t.ntap[j] = nt;
-    t.coverage[j] = static_cast<W>(1.0 - row.fill);
-    if (row.fill != 0.0) t.full_coverage = false;
+    store_row(t, j, row, order);
   }
-  return t;
+  return shift_to_stored(std::move(t), axis);
+}
+
+template <class W>
+AxisTable<W> build_coefficient_table(const AxisMap& axis, Order order, Boundary boundary) {
+  const std::int64_t g = coefficient_margin(order);
+  AxisTable<W> t = empty_table<W>(axis.n, axis.n + 2 * g, std::min<std::int64_t>(max_taps(order), axis.n));
+  t.inside.assign(t.ntap.size(), 1);
+  Row row;
+  for (std::size_t j = 0; j < static_cast<std::size_t>(t.m); ++j) {
+    const std::int64_t c = static_cast<std::int64_t>(j) - g;
+    if (order <= Order::linear) {
+      direct_row(axis, Order::nearest, boundary, static_cast<double>(c), row);
+    } else {
+      const double one = 1;
+      spline_row(axis, order, boundary, c, &one, 1, row);
+    }
+    store_row(t, j, row, order);
+  }
+  return shift_to_stored(std::move(t), axis);
 }
 
 template <class W>
@@ -190,6 +241,8 @@ template struct AxisTable<float>;
 template struct AxisTable<double>;
 template AxisTable<float> build_axis_table<float>(const AxisMap&, Order, Boundary);
 template AxisTable<double> build_axis_table<double>(const AxisMap&, Order, Boundary);
+template AxisTable<float> build_coefficient_table<float>(const AxisMap&, Order, Boundary);
+template AxisTable<double> build_coefficient_table<double>(const AxisMap&, Order, Boundary);
 template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
 template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 

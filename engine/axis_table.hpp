@@ -61,6 +61,18 @@ struct AxisTable {
 template <class W>
 AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundary);
 
+// The general (affine) path samples an interpolation-coefficient volume
+// extended by coefficient_margin() voxels on each side of every axis: the
+// samples themselves for orders 0-1 (the margin holds what the boundary rule
+// puts beyond the edge), the prefiltered B-spline coefficients for orders
+// 2-3 (scipy's conventions and the halo rule as above). Every position in
+// the field of view [-0.5, n-0.5] finds its order+1 taps in [-margin,
+// n+margin). Output j of this table is coefficient j - margin; with
+// --boundary constant, coverage(j) < 1 where the fill value contributes.
+int coefficient_margin(Order o);
+template <class W>
+AxisTable<W> build_coefficient_table(const AxisMap& axis, Order order, Boundary boundary);
+
 // RGB24/RGBA32: a row of n voxels of C interleaved channels is a row of n*C
 // samples; output j, channel c reads input taps idx*C + c with the same
 // weights, so each channel is resampled on its own.
@@ -71,6 +83,8 @@ extern template struct AxisTable<float>;
 extern template struct AxisTable<double>;
 extern template AxisTable<float> build_axis_table<float>(const AxisMap&, Order, Boundary);
 extern template AxisTable<double> build_axis_table<double>(const AxisMap&, Order, Boundary);
+extern template AxisTable<float> build_coefficient_table<float>(const AxisMap&, Order, Boundary);
+extern template AxisTable<double> build_coefficient_table<double>(const AxisMap&, Order, Boundary);
 extern template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
 extern template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 

@@ -56,7 +56,13 @@ struct AxisMap {
   double spacing_in = 1;     // s_k, mm
   double spacing_out = 1;    // s_k * r_k, mm (the spacing actually used)
   double target = 1;         // t_k as requested (s_k when not named)
-  bool identity() const { return r == 1.0 && a == 0.0 && m == n; }
+  // --crop: the input is the stored voxels [first, first + n) of `stored`;
+  // positions and boundary rules are those of the crop, the taps are
+  // shifted by `first` when the table is built (0 and n when not cropped).
+  std::int64_t first = 0;
+  std::int64_t stored = 0;  // 0: n
+  std::int64_t stored_n() const { return stored > 0 ? stored : n; }
+  bool identity() const { return r == 1.0 && a == 0.0 && m == n && first == 0 && stored_n() == n; }
   double position(std::int64_t j) const { return a + static_cast<double>(j) * r; }
 };
 

@@ -85,6 +85,13 @@ struct Scratch {
   std::vector<W> plane, tmp, row;
 };
 
+template <class W>
+AxisTable<W> table_for(const ResampleSetup& s, int k) {
+  const AxisMap& a = s.grid.axis[static_cast<std::size_t>(k)];
+  return s.coefficients ? build_coefficient_table<W>(a, s.order, s.boundary)
+                        : build_axis_table<W>(a, s.order, s.boundary);
+}
+
 std::vector<PlaneRange> z_ranges(const AxisTable<double>& Z) {
   std::vector<PlaneRange> z(static_cast<std::size_t>(Z.m));
   for (std::int64_t k = 0; k < Z.m; ++k)
@@ -98,9 +105,9 @@ public:
   Pipeline(const ResampleSetup& s, const MemoryPlan& plan)
       : setup_(s),
         plan_(plan),
-        X_(interleave_channels(build_axis_table<W>(s.grid.axis[0], s.order, s.boundary), s.channels)),
-        Y_(build_axis_table<W>(s.grid.axis[1], s.order, s.boundary)),
-        Z_(build_axis_table<W>(s.grid.axis[2], s.order, s.boundary)),
+        X_(interleave_channels(table_for<W>(s, 0), s.channels)),
+        Y_(table_for<W>(s, 1)),
+        Z_(table_for<W>(s, 2)),
         xy_order_(cheaper_xy_order(X_, Y_)),
         in_voxel_(scalar_bytes(s.in_datatype)),
         out_voxel_(scalar_bytes(s.out_datatype)),
@@ -362,20 +369,20 @@ private:
 }  // namespace
 
 MemoryRequest memory_request(const ResampleSetup& s, int threads, std::uint64_t limit) {
-  const AxisTable<double> Z = build_axis_table<double>(s.grid.axis[2], s.order, s.boundary);
+  const AxisTable<double> X = table_for<double>(s, 0), Y = table_for<double>(s, 1), Z = table_for<double>(s, 2);
   MemoryRequest q;
-  q.nx = s.grid.axis[0].n * s.channels;
-  q.ny = s.grid.axis[1].n;
-  q.mx = s.grid.axis[0].m * s.channels;
-  q.my = s.grid.axis[1].m;
+  q.nx = X.n * s.channels;
+  q.ny = Y.n;
+  q.mx = X.m * s.channels;
+  q.my = Y.m;
   q.z = z_ranges(Z);
-  q.wide_x = x_pass_transposed(build_axis_table<double>(s.grid.axis[0], s.order, s.boundary));
+  q.wide_x = x_pass_transposed(X);
   q.in_bytes = scalar_bytes(s.in_datatype);
   q.out_bytes = scalar_bytes(s.out_datatype);
   q.work_bytes = needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;
   std::uint64_t table = 0;
-  for (const AxisMap& a : s.grid.axis)
-    table += static_cast<std::uint64_t>(a.m) * (2 * (8 + 8) + 8);  // index, weight, ntap, inside
+  for (const AxisTable<double>* t : {&X, &Y, &Z})
+    table += static_cast<std::uint64_t>(t->m) * (2 * (8 + 8) + 8);  // index, weight, ntap, inside
   q.table_bytes = 2 * table;  // the planner's double copy and the pipeline's W copy
   q.threads = threads;
   q.limit = limit;

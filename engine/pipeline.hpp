@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "engine/axis_table.hpp"
 #include "engine/geometry.hpp"
@@ -53,6 +54,10 @@ struct ResampleSetup {
   int out_datatype = 16;
   int channels = 1;  // 3 or 4: RGB24/RGBA32, resampled per channel as uint8
   bool compare = false;  // collect ValueStats of input and output (--compare)
+  // The general path's first phase: write the coefficient volume
+  // (build_coefficient_table on each axis; out_datatype is W's type)
+  // instead of resampling.
+  bool coefficients = false;
 };
 
 // Test hooks, called once per token (never per voxel).
@@ -67,6 +72,10 @@ struct PipelineStats {
   std::size_t overflows = 0;  // pool acquisitions beyond the declared capacity
   std::uint64_t planes_read = 0;
   ValueStats input, output;  // stored values, all volumes so far (with compare)
+  // General path: the coefficient file (engine/general_resampler.hpp).
+  std::string temp_file;            // where it was
+  std::uint64_t temp_file_bytes = 0;
+  bool temp_file_removed = false;   // checked after the run: no file left
 };
 
 class Resampler {

@@ -16,6 +16,25 @@
 namespace respace {
 namespace {
 
+template <class Header>
+void copy_geometry(const Header& h, RawGeometry& g) {
+  for (int i = 0; i < 4; ++i) g.pixdim[i] = static_cast<double>(h.pixdim[i]);
+  g.quatern[0] = static_cast<double>(h.quatern_b);
+  g.quatern[1] = static_cast<double>(h.quatern_c);
+  g.quatern[2] = static_cast<double>(h.quatern_d);
+  g.qoffset[0] = static_cast<double>(h.qoffset_x);
+  g.qoffset[1] = static_cast<double>(h.qoffset_y);
+  g.qoffset[2] = static_cast<double>(h.qoffset_z);
+  for (int c = 0; c < 4; ++c) {
+    g.srow[0][c] = static_cast<double>(h.srow_x[c]);
+    g.srow[1][c] = static_cast<double>(h.srow_y[c]);
+    g.srow[2][c] = static_cast<double>(h.srow_z[c]);
+  }
+  g.qform_code = h.qform_code;
+  g.sform_code = h.sform_code;
+  g.xyzt_units = static_cast<int>(h.xyzt_units);
+}
+
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw Error(ExitCode::bad_input, path + ": " + what);
 }
@@ -127,11 +146,13 @@ InputVolume InputVolume::open(const std::string& path) {
     std::memcpy(v.text_.descrip, h2->descrip, sizeof v.text_.descrip);
     std::memcpy(v.text_.aux_file, h2->aux_file, sizeof v.text_.aux_file);
     std::memcpy(v.text_.intent_name, h2->intent_name, sizeof v.text_.intent_name);
+    copy_geometry(*h2, v.geometry_);
   } else if (raw) {  // NIfTI-1 and ANALYZE share the 348-byte layout
     const auto* h1 = static_cast<const nifti_1_header*>(raw);
     std::memcpy(v.text_.descrip, h1->descrip, sizeof v.text_.descrip);
     std::memcpy(v.text_.aux_file, h1->aux_file, sizeof v.text_.aux_file);
     std::memcpy(v.text_.intent_name, h1->intent_name, sizeof v.text_.intent_name);
+    copy_geometry(*h1, v.geometry_);
   }
   std::free(raw);
   if (nver != 1 && nver != 2 && (ends_with(path, ".nii") || ends_with(path, ".nii.gz")))

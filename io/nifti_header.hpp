@@ -47,6 +47,8 @@ public:
   }
   // The header's text fields, byte for byte as stored.
   const RawText& raw_text() const { return text_; }
+  // The header's geometry fields as stored (for --like).
+  const RawGeometry& raw_geometry() const { return geometry_; }
   // Opens the voxel data positioned at its first byte, decoded on its own
   // thread ahead of the caller (io/read_ahead.hpp); gzip by `engine`.
   std::unique_ptr<ByteSource> open_data(GzipEngine engine = default_gzip_engine()) const;
@@ -61,6 +63,7 @@ private:
   NiftiImagePtr nim_;
   int version_ = 1;
   RawText text_;
+  RawGeometry geometry_;
 };
 
 // Name of a NIfTI datatype code, for messages ("float32", "complex64", ...).

@@ -26,6 +26,17 @@ struct RawText {
   char intent_name[16] = {};
 };
 
+// The geometry fields of a header as the file stores them (--like REF: the
+// output takes REF's, bit for bit; nifticlib's image zeroes some of them
+// when their code is 0).
+struct RawGeometry {
+  double pixdim[4] = {};   // qfac, dx, dy, dz
+  double quatern[3] = {};  // b, c, d
+  double qoffset[3] = {};
+  double srow[3][4] = {};
+  int qform_code = 0, sform_code = 0, xyzt_units = 0;
+};
+
 // The grid part of the output header (everything else comes from the input).
 struct OutputGrid {
   std::array<std::int64_t, 3> dims{};
@@ -35,6 +46,7 @@ struct OutputGrid {
   bool reset_slice_timing = false;                 // slice axis resampled
   int datatype = 0;
   const RawText* text = nullptr;                   // the input's text fields, if known
+  const RawGeometry* geometry = nullptr;           // --like: REF's geometry fields, written as they are
 };
 
 // Where the output goes, decided by the name: X.nii, X.nii.gz, or a pair
