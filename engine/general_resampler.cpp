@@ -25,6 +25,7 @@ namespace respace {
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kFaultAround = 64 << 10;  // Linux's default fault_around_bytes
 
 std::int64_t extended(const AxisMap& a, Order o) { return a.n + 2 * coefficient_margin(o); }
 
@@ -45,10 +46,12 @@ std::uint64_t tile_footprint(const GeneralSetup& s, int tile) {
   const auto ny = static_cast<double>(extended(s.base.grid.axis[1], o));
   const auto nz = static_cast<double>(extended(s.base.grid.axis[2], o));
   const double ey = std::min(e[1], ny), ez = std::min(e[2], nz);
+  // A read fault maps the fault-around window (64 KiB) of small folios.
   const std::uint64_t row = nx * wb;
-  const std::uint64_t per_row = std::min(row / kPage + 2, static_cast<std::uint64_t>(e[0]) * wb / kPage + 2);
+  const std::uint64_t per_row = std::min(row, static_cast<std::uint64_t>(e[0]) * wb) / kPage + 1 + kFaultAround / kPage;
   const std::uint64_t by_rows = static_cast<std::uint64_t>(ey * ez) * per_row;
-  const std::uint64_t by_planes = static_cast<std::uint64_t>(ez) * (static_cast<std::uint64_t>(ey) * row / kPage + 2);
+  const std::uint64_t by_planes =
+      static_cast<std::uint64_t>(ez) * ((static_cast<std::uint64_t>(ey) * row + 2 * kFaultAround) / kPage + 1);
   return std::min(by_rows, by_planes) * kPage;
 }
 
@@ -94,6 +97,52 @@ struct Mapping {
   }
 };
 
+// The coefficient file is written in small pieces on purpose: the page cache
+// gives a write() folios as large as the write (up to 2 MiB on ext4 since
+// Linux 6.16), and a read fault on the mapping then maps the whole folio,
+// so the pages one tile maps would follow the folio size, not the tile.
+// kFileWrite-byte writes keep the mapped granularity near a page; measured
+// on a 90-degree rotation (tests/cli/target_cli_test.cpp): 1 MiB writes
+// mapped about 30 MiB per 64 x 64 tile, 16 KiB writes at most about 10 MiB
+// (peak RSS of that 512 MiB run under --memory-limit 128M: 189 MiB, then
+// 106 MiB).
+constexpr std::size_t kFileWrite = 16 << 10;
+
+class SmallWriteSink final : public ByteSink {
+public:
+  SmallWriteSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) { buf_.reserve(kFileWrite); }
+  void write(const void* src, std::size_t n) override {
+    const auto* p = static_cast<const unsigned char*>(src);
+    while (n > 0) {
+      const std::size_t take = std::min(n, kFileWrite - buf_.size());
+      buf_.insert(buf_.end(), p, p + take);
+      p += take;
+      n -= take;
+      if (buf_.size() == kFileWrite) flush();
+    }
+  }
+  void finish() override { flush(); }
+  std::uint64_t file_bytes_written() const override { return written_; }
+
+private:
+  void flush() {
+    std::size_t done = 0;
+    while (done < buf_.size()) {
+      const ssize_t w = ::write(fd_, buf_.data() + done, buf_.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0)
+        throw Error(ExitCode::bad_output, path_ + ": cannot write the temporary coefficient file: " + std::strerror(errno));
+      done += static_cast<std::size_t>(w);
+    }
+    written_ += buf_.size();
+    buf_.clear();
+  }
+  int fd_;
+  std::string path_;
+  std::vector<unsigned char> buf_;
+  std::uint64_t written_ = 0;
+};
+
 template <class W>
 class General final : public Resampler {
 public:
@@ -112,7 +161,6 @@ public:
     file_bytes_ = static_cast<std::uint64_t>(plane_ * e_[2]) * sizeof(W);
     out_voxel_ = scalar_bytes(s.base.out_datatype) * C_;
     out_plane_bytes_ = static_cast<std::size_t>(m_[0] * m_[1]) * static_cast<std::size_t>(out_voxel_);
-    block_.resize(out_plane_bytes_ * static_cast<std::size_t>(plan.block));
     stats_.temp_file = temp_.path;
     stats_.temp_file_bytes = file_bytes_;
   }
@@ -120,6 +168,7 @@ public:
   void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
     write_coefficients(in);
     const Mapping map(temp_.fd, static_cast<std::size_t>(file_bytes_), temp_.path);
+    block_.resize(out_plane_bytes_ * static_cast<std::size_t>(plan_.block));  // freed below: not during phase 1
     const W* coef = static_cast<const W*>(map.base);
     const int T = plan_.tile;
     const std::int64_t tx = (m_[0] + T - 1) / T, ty = (m_[1] + T - 1) / T;
@@ -142,6 +191,7 @@ public:
         out.write(block_.data(), bytes);
       }
     }
+    std::vector<unsigned char>().swap(block_);
     struct stat st;
     stats_.temp_file_removed = ::stat(temp_.path.c_str(), &st) != 0;
   }
@@ -154,7 +204,7 @@ private:
     if (::ftruncate(temp_.fd, 0) != 0 || ::lseek(temp_.fd, 0, SEEK_SET) != 0)
       throw Error(ExitCode::bad_output, temp_.path + ": cannot reset the coefficient file: " + std::strerror(errno));
     std::unique_ptr<Resampler> pipeline = make_resampler(coef_, plan_.coefficients);
-    std::unique_ptr<ByteSink> sink = make_byte_sink(temp_.fd, temp_.path, SinkOptions{});
+    std::unique_ptr<ByteSink> sink = std::make_unique<SmallWriteSink>(temp_.fd, temp_.path);
     pipeline->run_volume(in, *sink);
     sink->finish();
     const PipelineStats st = pipeline->stats();
@@ -264,8 +314,6 @@ GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint6
   GeneralMemory g;
   g.limit = limit;
   g.threads = threads;
-  MemoryRequest req = memory_request(coefficient_setup(s), threads, limit);
-  g.coefficients = plan_memory(req);  // throws Error(memory_limit) itself
   const ResampleSetup& b = s.base;
   const Order o = b.order;
   g.coefficient_file_bytes = static_cast<std::uint64_t>(extended(b.grid.axis[0], o) * extended(b.grid.axis[1], o) *
@@ -287,7 +335,14 @@ GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint6
         g.mapped_bytes = std::min(g.coefficient_file_bytes,
                                   static_cast<std::uint64_t>(threads) * tile_footprint(s, tile));
         g.scratch_bytes = static_cast<std::uint64_t>(threads * tile * b.channels * 8) + (64u << 10);
-        if (g.phase2_total() <= cap) return g;
+        if (g.phase2_total() > cap) continue;
+        // Phase 1 runs while the output's chunk pool and deflaters exist.
+        const std::uint64_t sink = g.chunk_bytes + g.codec_bytes;
+        if (limit != UINT64_MAX && limit <= sink) continue;
+        MemoryRequest req = memory_request(coefficient_setup(s), threads, limit == UINT64_MAX ? limit : limit - sink);
+        g.coefficients = plan_memory(req);  // throws Error(memory_limit) itself
+        g.sink_bytes = sink;
+        return g;
       }
   throw Error(ExitCode::memory_limit,
               "--memory-limit " + format_bytes(limit) + " is too small for the general (affine) path: one plane of "

@@ -53,7 +53,8 @@ struct GeneralMemory {
   std::uint64_t phase2_total() const {
     return block_bytes + chunk_bytes + codec_bytes + mapped_bytes + scratch_bytes + kIoBytes;
   }
-  std::uint64_t total() const { return std::max(coefficients.total(), phase2_total()); }
+  std::uint64_t sink_bytes = 0;  // the output's chunks and deflaters, alive in both phases
+  std::uint64_t total() const { return std::max(coefficients.total() + sink_bytes, phase2_total()); }
 };
 
 // The setup of phase 1 (coefficients of the crop, written as W).
