@@ -18,6 +18,7 @@ namespace {
 
 const char* kUsage = "Usage: respace INPUT OUTPUT [options]\n"
                      "       respace --output-dir DIR [--suffix S] INPUT... [options]\n"
+                     "       respace --manifest FILE [options]\n"
                      "Resample a NIfTI volume (.nii, .nii.gz, .hdr/.img) to a new voxel spacing,\n"
                      "streaming it through bounded memory.\n";
 
@@ -30,6 +31,14 @@ const char* kExamples =
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --order 3        # cubic B-spline, mirror\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --dry-run\n"
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
+    "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
+    "Manifest (--manifest FILE, - for standard input): one job per line,\n"
+    "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--boundary/--fill/\n"
+    "               --compression-level/--gzip-engine ...]\n"
+    "  split like a shell line ('...', \"...\", \\ escapes); blank lines and lines starting\n"
+    "  with # are skipped; paths are relative to the current folder. A line's option wins\n"
+    "  over the command line's; a line's --spacing, --x/y/z-spacing or --size replaces the\n"
+    "  command line's whole grid request. Every line is checked before any job runs.\n"
     "Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid input,\n"
     "            4 output problem, 5 memory limit too small.\n";
 
@@ -80,13 +89,17 @@ void read_grid_request(const po::variables_map& vm, GridRequest& g) {
 // What applies to the whole call: files, batch mode, threads, memory, flags.
 void read_call_options(const po::variables_map& vm, Options& o) {
   const auto files = vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (given(vm, "output-dir")) {
+  if (given(vm, "manifest")) {
+    o.manifest = vm["manifest"].as<std::string>();
+    if (given(vm, "output-dir")) usage("--manifest and --output-dir exclude each other");
+    if (!files.empty()) usage("--manifest takes its files from the manifest, not the command line (" + files[0] + ")");
+  } else if (given(vm, "output-dir")) {
     o.output_dir = vm["output-dir"].as<std::string>();
     if (files.empty()) usage("--output-dir needs at least one INPUT");
     o.inputs = files;
   } else {
     if (files.size() != 2)
-      usage("respace needs an INPUT and an OUTPUT file (or --output-dir DIR INPUT...)");
+      usage("respace needs an INPUT and an OUTPUT file (or --output-dir DIR INPUT..., or --manifest FILE)");
     o.input = files[0];
     o.output = files[1];
   }
@@ -147,6 +160,9 @@ po::options_description visible_options() {
       ("quiet,q", "print nothing but errors")
       ("output-dir", po::value<std::string>(), "batch: every argument is an input; outputs go to DIR, same format")
       ("suffix", po::value<std::string>(), "batch: added to each output name before its extension, e.g. _150um")
+      ("manifest", po::value<std::string>(),
+       "batch: run the jobs listed in FILE (- = standard input), one per line: INPUT OUTPUT [options] "
+       "(format below)")
       ("keep-going", "batch: go on past a failing input; summary at the end, non-zero exit if any failed")
       ("skip-existing", "leave an output that exists and count it done (to resume a batch)")
       ("compare", "report min, max, mean and std of input and output (computed while streaming)")
@@ -225,7 +241,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
   Options& o = res.options;
   read_call_options(vm, o);
   read_job_options(vm, o);
-  require_grid_request(o);
+  if (!o.manifest) require_grid_request(o);  // a manifest's lines may each say it
   return res;
 }
 
