@@ -11,6 +11,7 @@
 #include "cli/job.hpp"
 #include "cli/json_report.hpp"
 #include "cli/manifest.hpp"
+#include "cli/progress.hpp"
 #include "cli/report.hpp"
 #include "io/error.hpp"
 #include "io/nifti_output.hpp"
@@ -28,9 +29,11 @@ bool exists(const std::string& p) {
 JobResult run_planned(const JobPlan& plan, const Options& o, const std::string& label) {
   oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
                                       static_cast<std::size_t>(plan.memory.threads));
-  (void)o;
-  (void)label;
-  return run_job(plan);
+  if (!progress_wanted(o)) return run_job(plan);
+  Progress progress(label, plan.input.data_bytes());
+  JobResult result = run_job(plan, &progress);
+  progress.done();
+  return result;
 }
 
 // One job: plan, run, report. Returns its exit code; errors are reported

@@ -7,7 +7,9 @@
 // with --json); a failing job stops the batch unless --keep-going, which
 // ends with a summary on stderr and the first failing job's exit code.
 // --skip-existing leaves outputs that exist (outputs appear only when
-// complete, so an interrupted batch resumes safely).
+// complete, so an interrupted batch resumes safely). A job run with stderr
+// on a terminal shows a progress bar (cli/progress.hpp), "[3/5] name" in a
+// batch.
 #pragma once
 
 #include <string>

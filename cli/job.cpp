@@ -8,6 +8,7 @@
 #include <cmath>
 #include <thread>
 
+#include "cli/progress.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
@@ -130,7 +131,7 @@ JobPlan plan_job(const Options& o) {
   return p;
 }
 
-JobResult run_job(const JobPlan& p) {
+JobResult run_job(const JobPlan& p, Progress* progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const GridPlan& g = p.setup.grid;
   OutputGrid og;
@@ -149,6 +150,7 @@ JobResult run_job(const JobPlan& p) {
   const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
 
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
+  if (progress) in = progress->watch(std::move(in));
   SinkOptions sink_options;
   sink_options.gzip_level = p.names.gzip ? p.level : 0;
   sink_options.engine = p.engine;

@@ -14,6 +14,8 @@
 
 namespace respace {
 
+class Progress;
+
 struct JobPlan {
   InputVolume input;
   OutputNames names;
@@ -35,9 +37,10 @@ struct JobResult {
   PipelineStats stats;
 };
 
-// Throws Error with the exit code of the fault.
+// Throws Error with the exit code of the fault. With `progress`, the input
+// is read through progress->watch() (cli/progress.hpp).
 JobPlan plan_job(const Options& o);
-JobResult run_job(const JobPlan& plan);
+JobResult run_job(const JobPlan& plan, Progress* progress = nullptr);
 
 // The geometry nifticlib read from a header (exposed for tests).
 InputGeometry geometry_of(const nifti_image& h);

@@ -39,6 +39,7 @@ const char* kExamples =
     "  with # are skipped; paths are relative to the current folder. A line's option wins\n"
     "  over the command line's; a line's --spacing, --x/y/z-spacing or --size replaces the\n"
     "  command line's whole grid request. Every line is checked before any job runs.\n"
+    "Progress: a bar on stderr when it is a terminal (not with --quiet).\n"
     "Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid input,\n"
     "            4 output problem, 5 memory limit too small.\n";
 
@@ -157,7 +158,7 @@ po::options_description visible_options() {
       ("gzip-engine", po::value<std::string>(), "zlib | isal: the gzip engine (see README for the default)")
       ("dry-run", "print the plan (dims, spacing, affine, memory) and exit")
       ("force", "replace an existing output")
-      ("quiet,q", "print nothing but errors")
+      ("quiet,q", "print nothing but errors (and no progress bar)")
       ("output-dir", po::value<std::string>(), "batch: every argument is an input; outputs go to DIR, same format")
       ("suffix", po::value<std::string>(), "batch: added to each output name before its extension, e.g. _150um")
       ("manifest", po::value<std::string>(),
