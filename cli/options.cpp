@@ -161,7 +161,7 @@ po::options_description visible_options() {
       ("quiet,q", "print nothing but errors (and no progress bar)")
       ("output-dir", po::value<std::string>(), "batch: every argument is an input; outputs go to DIR, same format")
       ("suffix", po::value<std::string>(), "batch: added to each output name before its extension, e.g. _150um")
-      ("manifest", po::value<std::string>(),
+      ("manifest", po::value<std::string>()->value_name("FILE"),
        "batch: run the jobs listed in FILE (- = standard input), one per line: INPUT OUTPUT [options] "
        "(format below)")
       ("keep-going", "batch: go on past a failing input; summary at the end, non-zero exit if any failed")
