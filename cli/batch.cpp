@@ -10,6 +10,8 @@
 
 #include "cli/job.hpp"
 #include "cli/json_report.hpp"
+#include "cli/manifest.hpp"
+#include "cli/progress.hpp"
 #include "cli/report.hpp"
 #include "io/error.hpp"
 #include "io/nifti_output.hpp"
@@ -22,8 +24,21 @@ bool exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-// One job: plan, run, report. Returns its exit code; errors are reported here.
-int run_one(const Options& o) {
+// Runs the planned job, with a progress bar when one is wanted; the bar is
+// ended (or cleared, on a throw) before this returns.
+JobResult run_planned(const JobPlan& plan, const Options& o, const std::string& label) {
+  oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<std::size_t>(plan.memory.threads));
+  if (!progress_wanted(o)) return run_job(plan);
+  Progress progress(label, plan.input.data_bytes());
+  JobResult result = run_job(plan, &progress);
+  progress.done();
+  return result;
+}
+
+// One job: plan, run, report. Returns its exit code; errors are reported
+// here. `label` prefixes its progress bar ("[3/5] brain.nii.gz" in a batch).
+int run_one(const Options& o, const std::string& label) {
   try {
     if (o.skip_existing) {
       const OutputNames names = output_names(o.output);
@@ -37,19 +52,14 @@ int run_one(const Options& o) {
     if (!plan.warning.empty()) std::cerr << "respace: warning: " << plan.warning << "\n";
     if (o.json) {
       nlohmann::json j = plan_json(plan, o);
-      if (!o.dry_run) {
-        oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                            static_cast<std::size_t>(plan.memory.threads));
-        add_result_json(j, plan, run_job(plan), o.compare);
-      }
+      if (!o.dry_run) add_result_json(j, plan, run_planned(plan, o, label), o.compare);
       std::cout << j.dump() << "\n" << std::flush;
       return 0;
     }
     if (!o.quiet || o.dry_run) print_plan(std::cout, plan, o);
     if (o.dry_run) return 0;
-    oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                        static_cast<std::size_t>(plan.memory.threads));
-    JobResult result = run_job(plan);
+    std::cout << std::flush;  // the plan comes before the bar
+    JobResult result = run_planned(plan, o, label);
     if (!o.quiet) print_result(std::cout, plan, result, o.compare);
     std::cout << std::flush;
     return 0;
@@ -63,10 +73,25 @@ int run_one(const Options& o) {
   }
 }
 
+std::vector<JobSpec> output_dir_jobs(const Options& o) {
+  if (!exists(*o.output_dir))
+    throw Error(ExitCode::bad_output, *o.output_dir + ": the output folder does not exist");
+  std::vector<JobSpec> jobs;
+  for (const std::string& in : o.inputs) {
+    JobSpec job{o, ""};
+    job.options.input = in;
+    job.options.output = batch_output_name(in, *o.output_dir, o.suffix);
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1); }
+
 }  // namespace
 
 std::string batch_output_name(const std::string& input, const std::string& dir, const std::string& suffix) {
-  std::string base = input.substr(input.rfind('/') == std::string::npos ? 0 : input.rfind('/') + 1);
+  std::string base = base_name(input);
   std::string ext;
   for (const char* e : {".nii.gz", ".hdr.gz", ".img.gz", ".nii", ".hdr", ".img"})
     if (ends_with(base, e)) {
@@ -81,23 +106,23 @@ std::string batch_output_name(const std::string& input, const std::string& dir, 
 }
 
 int run_jobs(const Options& o) {
-  if (!o.output_dir) return run_one(o);
-  if (!exists(*o.output_dir))
-    throw Error(ExitCode::bad_output, *o.output_dir + ": the output folder does not exist");
+  if (!o.output_dir && !o.manifest) return run_one(o, "");
+  // Every job is known (and, from a manifest, every line checked) before the first runs.
+  const std::vector<JobSpec> jobs = o.manifest ? read_manifest(o) : output_dir_jobs(o);
   int first_failure = 0;
   std::vector<std::string> failed;
-  for (const std::string& in : o.inputs) {
-    Options job = o;
-    job.input = in;
-    job.output = batch_output_name(in, *o.output_dir, o.suffix);
-    const int code = run_one(job);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const Options& job = jobs[i].options;
+    const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(jobs.size()) + "] " + base_name(job.input);
+    const int code = run_one(job, label);
     if (code == 0) continue;
     if (!o.keep_going) return code;
     if (first_failure == 0) first_failure = code;
-    failed.push_back(in + " (exit " + std::to_string(code) + ")");
+    failed.push_back((jobs[i].where.empty() ? "" : jobs[i].where + " ") + job.input + " (exit " + std::to_string(code) + ")");
   }
   if (o.keep_going && !failed.empty()) {
-    std::cerr << "respace: " << failed.size() << " of " << o.inputs.size() << " inputs failed:";
+    std::cerr << "respace: " << failed.size() << " of " << jobs.size() << (o.manifest ? " jobs" : " inputs")
+              << " failed:";
     for (const std::string& f : failed) std::cerr << " " << f;
     std::cerr << "\n";
   }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/affine_file.hpp"
+#include "cli/progress.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
@@ -196,7 +197,7 @@ void plan_general(JobPlan& p, const Options& o) {
 
 }  // namespace
 
-JobResult run_job(const JobPlan& p) {
+JobResult run_job(const JobPlan& p, Progress* progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const GridPlan& g = p.setup.grid;
   OutputGrid og;
@@ -217,6 +218,7 @@ JobResult run_job(const JobPlan& p) {
   const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
 
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
+  if (progress) in = progress->watch(std::move(in));
   SinkOptions sink_options;
   sink_options.gzip_level = p.names.gzip ? p.level : 0;
   sink_options.engine = p.engine;

@@ -18,6 +18,8 @@
 
 namespace respace {
 
+class Progress;
+
 struct JobPlan {
   InputVolume input;
   OutputNames names;
@@ -45,9 +47,10 @@ struct JobResult {
   PipelineStats stats;
 };
 
-// Throws Error with the exit code of the fault.
+// Throws Error with the exit code of the fault. With `progress`, the input
+// is read through progress->watch() (cli/progress.hpp).
 JobPlan plan_job(const Options& o);
-JobResult run_job(const JobPlan& plan);
+JobResult run_job(const JobPlan& plan, Progress* progress = nullptr);
 
 // The voxel map from output indices to the input's stored indices (the
 // crop's offset included): where output voxel j came from.

@@ -24,6 +24,7 @@ struct Options {
   std::string input, output;            // this job's files
   std::vector<std::string> inputs;      // batch: every input (with output_dir)
   std::optional<std::string> output_dir;
+  std::optional<std::string> manifest;  // batch: the jobs file ("-": standard input)
   std::string suffix;                   // batch: added to each output's stem
   bool keep_going = false;              // batch: go on past a failing job
   bool skip_existing = false;           // batch: leave outputs that exist
@@ -47,12 +48,22 @@ struct Options {
   bool json = false;     // the report as one JSON object on stdout
 };
 
+// One job of a batch: the call's options with this job's files (and, from a
+// manifest line, its own resampling options), and where it was listed
+// ("jobs.txt:7"; empty for --output-dir).
+struct JobSpec {
+  Options options;
+  std::string where;
+};
+
 struct ParseResult {
   Options options;
   std::optional<std::string> print_and_exit;  // --help or --version text
 };
 
-// Throws Error(usage) with a message naming the option.
+// Throws Error(usage) with a message naming the option. With --manifest, the
+// command line's resampling options are the defaults of every line (and the
+// grid request may come from the lines alone); see cli/manifest.hpp.
 ParseResult parse_options(int argc, const char* const* argv);
 
 }  // namespace respace
