@@ -170,11 +170,6 @@ void plan_separable(JobPlan& p, const Options& o) {
   }
 }
 
-std::string folder_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
-}
-
 void plan_general(JobPlan& p, const Options& o) {
   p.general.base = p.setup;
   p.general.voxel_map = p.target.voxel_map;

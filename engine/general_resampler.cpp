@@ -17,6 +17,7 @@
 
 #include "engine/bspline.hpp"
 #include "engine/sample_codec.hpp"
+#include "io/atomic_file.hpp"
 #include "io/byte_sink.hpp"
 #include "io/error.hpp"
 #include "io/nifti_header.hpp"
@@ -55,27 +56,6 @@ std::uint64_t tile_footprint(const GeneralSetup& s, int tile) {
   return std::min(by_rows, by_planes) * kPage;
 }
 
-// An unlinked temporary file in `dir`: it vanishes with the descriptor.
-struct TempFile {
-  int fd = -1;
-  std::string path;
-  explicit TempFile(const std::string& dir) {
-    std::string tmpl = (dir.empty() ? std::string(".") : dir) + "/.respace-coefficients-XXXXXX";
-    std::vector<char> name(tmpl.begin(), tmpl.end());
-    name.push_back('\0');
-    fd = ::mkstemp(name.data());
-    if (fd < 0)
-      throw Error(ExitCode::bad_output, tmpl + ": cannot create the temporary coefficient file: " + std::strerror(errno));
-    path = name.data();
-    ::unlink(path.c_str());
-  }
-  ~TempFile() {
-    if (fd >= 0) ::close(fd);
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-};
-
 struct Mapping {
   void* base = MAP_FAILED;
   std::size_t bytes = 0;
@@ -108,46 +88,11 @@ struct Mapping {
 // 106 MiB).
 constexpr std::size_t kFileWrite = 16 << 10;
 
-class SmallWriteSink final : public ByteSink {
-public:
-  SmallWriteSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) { buf_.reserve(kFileWrite); }
-  void write(const void* src, std::size_t n) override {
-    const auto* p = static_cast<const unsigned char*>(src);
-    while (n > 0) {
-      const std::size_t take = std::min(n, kFileWrite - buf_.size());
-      buf_.insert(buf_.end(), p, p + take);
-      p += take;
-      n -= take;
-      if (buf_.size() == kFileWrite) flush();
-    }
-  }
-  void finish() override { flush(); }
-  std::uint64_t file_bytes_written() const override { return written_; }
-
-private:
-  void flush() {
-    std::size_t done = 0;
-    while (done < buf_.size()) {
-      const ssize_t w = ::write(fd_, buf_.data() + done, buf_.size() - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0)
-        throw Error(ExitCode::bad_output, path_ + ": cannot write the temporary coefficient file: " + std::strerror(errno));
-      done += static_cast<std::size_t>(w);
-    }
-    written_ += buf_.size();
-    buf_.clear();
-  }
-  int fd_;
-  std::string path_;
-  std::vector<unsigned char> buf_;
-  std::uint64_t written_ = 0;
-};
-
 template <class W>
 class General final : public Resampler {
 public:
   General(const GeneralSetup& s, const GeneralMemory& plan)
-      : s_(s), plan_(plan), coef_(coefficient_setup(s)), temp_(s.temp_dir) {
+      : s_(s), plan_(plan), coef_(coefficient_setup(s)), temp_(s.temp_dir, "coefficients") {
     const Order o = s.base.order;
     g_ = coefficient_margin(o);
     for (int k = 0; k < 3; ++k) {
@@ -161,13 +106,13 @@ public:
     file_bytes_ = static_cast<std::uint64_t>(plane_ * e_[2]) * sizeof(W);
     out_voxel_ = scalar_bytes(s.base.out_datatype) * C_;
     out_plane_bytes_ = static_cast<std::size_t>(m_[0] * m_[1]) * static_cast<std::size_t>(out_voxel_);
-    stats_.temp_file = temp_.path;
+    stats_.temp_file = temp_.path();
     stats_.temp_file_bytes = file_bytes_;
   }
 
   void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
     write_coefficients(in);
-    const Mapping map(temp_.fd, static_cast<std::size_t>(file_bytes_), temp_.path);
+    const Mapping map(temp_.fd(), static_cast<std::size_t>(file_bytes_), temp_.path());
     block_.resize(out_plane_bytes_ * static_cast<std::size_t>(plan_.block));  // freed below: not during phase 1
     const W* coef = static_cast<const W*>(map.base);
     const int T = plan_.tile;
@@ -193,7 +138,7 @@ public:
     }
     std::vector<unsigned char>().swap(block_);
     struct stat st;
-    stats_.temp_file_removed = ::stat(temp_.path.c_str(), &st) != 0;
+    stats_.temp_file_removed = ::stat(temp_.path().c_str(), &st) != 0;
   }
 
   PipelineStats stats() const override { return stats_; }
@@ -201,10 +146,12 @@ public:
 private:
   // Phase 1: the coefficient volume of this 3-D volume into the temp file.
   void write_coefficients(ByteSource& in) {
-    if (::ftruncate(temp_.fd, 0) != 0 || ::lseek(temp_.fd, 0, SEEK_SET) != 0)
-      throw Error(ExitCode::bad_output, temp_.path + ": cannot reset the coefficient file: " + std::strerror(errno));
+    if (::ftruncate(temp_.fd(), 0) != 0 || ::lseek(temp_.fd(), 0, SEEK_SET) != 0)
+      throw Error(ExitCode::bad_output, temp_.path() + ": cannot reset the coefficient file: " + std::strerror(errno));
     std::unique_ptr<Resampler> pipeline = make_resampler(coef_, plan_.coefficients);
-    std::unique_ptr<ByteSink> sink = std::make_unique<SmallWriteSink>(temp_.fd, temp_.path);
+    SinkOptions small_writes;
+    small_writes.max_write = kFileWrite;
+    std::unique_ptr<ByteSink> sink = make_byte_sink(temp_.fd(), temp_.path(), small_writes);
     pipeline->run_volume(in, *sink);
     sink->finish();
     const PipelineStats st = pipeline->stats();
@@ -273,22 +220,14 @@ private:
 
   void merge_output_stats(std::int64_t planes) {
     std::vector<W> row(static_cast<std::size_t>(m_[0] * C_));
-    for (std::int64_t k = 0; k < planes; ++k)
-      for (std::int64_t j = 0; j < m_[1]; ++j) {
-        const unsigned char* bytes = block_.data() + static_cast<std::size_t>(k) * out_plane_bytes_ +
-                                     static_cast<std::size_t>(j * m_[0] * out_voxel_);
-        visit_datatype(s_.base.out_datatype, [&](auto tag) {
-          using T = typename decltype(tag)::type;
-          decode<T, W>(bytes, row.data(), row.size(), false);
-        });
-        stats_.output.merge(ValueStats::of(row.data(), row.size()));
-      }
+    stats_.output.merge(stored_stats(block_.data(), static_cast<std::size_t>(planes * m_[1]), row.size(),
+                                     s_.base.out_datatype, row.data()));
   }
 
   GeneralSetup s_;
   GeneralMemory plan_;
   ResampleSetup coef_;
-  TempFile temp_;
+  ScratchFile temp_;
   int g_ = 1, C_ = 1, out_voxel_ = 4;
   std::int64_t n_[3]{}, m_[3]{}, e_[3]{};
   std::int64_t row_ = 0, plane_ = 0;  // coefficient values per row, per plane

@@ -291,16 +291,8 @@ private:
   // clamping): each row decoded back from the bytes written, rows merged in
   // order.
   ValueStats plane_stats(const Token& t, std::int64_t k, W* row) const {
-    ValueStats st;
     const unsigned char* bytes = t.out.data() + static_cast<std::size_t>((k - t.k0) * Y_.m) * out_row_bytes_;
-    for (std::int64_t jy = 0; jy < Y_.m; ++jy, bytes += out_row_bytes_) {
-      visit_datatype(setup_.out_datatype, [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        decode<T, W>(bytes, row, static_cast<std::size_t>(X_.m), false);
-      });
-      st.merge(ValueStats::of(row, static_cast<std::size_t>(X_.m)));
-    }
-    return st;
+    return stored_stats(bytes, static_cast<std::size_t>(Y_.m), static_cast<std::size_t>(X_.m), setup_.out_datatype, row);
   }
 
   std::size_t block_bytes(const Token& t) const {

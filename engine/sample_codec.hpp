@@ -19,6 +19,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "engine/value_stats.hpp"
 #include "io/error.hpp"
 
 namespace respace {
@@ -121,6 +122,22 @@ void encode(const W* src, unsigned char* dst, std::size_t n) {
       std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
     }
   }
+}
+
+// --compare: the statistics of `rows` rows of `n` stored values each
+// (native byte order), as written, decoded back through `row` (n values) and
+// merged row by row in order.
+template <class W>
+ValueStats stored_stats(const unsigned char* bytes, std::size_t rows, std::size_t n, int datatype, W* row) {
+  ValueStats st;
+  visit_datatype(datatype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    for (std::size_t r = 0; r < rows; ++r, bytes += n * sizeof(T)) {
+      decode<T, W>(bytes, row, n, false);
+      st.merge(ValueStats::of(row, n));
+    }
+  });
+  return st;
 }
 
 }  // namespace respace

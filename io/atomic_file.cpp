@@ -36,28 +36,43 @@ extern "C" void on_fatal_signal(int sig) {
   ::_exit(128 + sig);
 }
 
-std::string folder_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string(".") : (slash == 0 ? std::string("/") : path.substr(0, slash));
-}
-
 std::string base_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-}  // namespace
-
-AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
-  std::string folder = folder_of(target_);
-  std::string pattern = folder + "/." + base_of(target_) + ".respace-XXXXXX";
+// mkostemp on "pattern" (ending in XXXXXX); the name it made goes to `path`.
+int make_temp(const std::string& pattern, const std::string& folder, const std::string& what, std::string& path) {
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
-  fd_ = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd_ < 0)
-    throw Error(ExitCode::bad_output, target_ + ": cannot create a temporary file in " + folder + ": " +
+  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0)
+    throw Error(ExitCode::bad_output, what + ": cannot create a temporary file in " + folder + ": " +
                                           std::strerror(errno));
-  temp_.assign(name.data());
+  path.assign(name.data());
+  return fd;
+}
+
+}  // namespace
+
+std::string folder_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : (slash == 0 ? std::string("/") : path.substr(0, slash));
+}
+
+ScratchFile::ScratchFile(const std::string& folder, const std::string& what) {
+  const std::string pattern = folder + "/.respace-" + what + "-XXXXXX";
+  fd_ = make_temp(pattern, folder, pattern, path_);
+  ::unlink(path_.c_str());
+}
+
+ScratchFile::~ScratchFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
+  const std::string folder = folder_of(target_);
+  fd_ = make_temp(folder + "/." + base_of(target_) + ".respace-XXXXXX", folder, target_, temp_);
   // mkstemp creates mode 0600; give the file the usual 0666 & ~umask.
   mode_t mask = ::umask(0);
   ::umask(mask);

@@ -41,6 +41,28 @@ private:
   bool committed_ = false;
 };
 
+// A scratch file in `folder` that has no name: created beside the output
+// (".respace-<what>-XXXXXX") and unlinked at once, so it vanishes with its
+// descriptor whatever happens to the process. path() is where it was.
+class ScratchFile {
+public:
+  // Throws Error(bad_output) if the folder is not writable.
+  ScratchFile(const std::string& folder, const std::string& what);
+  ~ScratchFile();
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+// The folder of a path: "." for a bare name, "/" for a file at the root.
+std::string folder_of(const std::string& path);
+
 constexpr int kMaxPending = 8;
 
 // Installs handlers for SIGINT, SIGTERM and SIGHUP that remove every pending

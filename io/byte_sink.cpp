@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "io/error.hpp"
@@ -27,12 +28,16 @@ void write_all(int fd, const std::string& path, const unsigned char* p, std::siz
 
 class RawSink final : public ByteSink {
 public:
-  RawSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) { buf_.reserve(kWriteBuffer); }
+  RawSink(int fd, std::string path, std::size_t max_write)
+      : fd_(fd), path_(std::move(path)), max_write_(max_write > 0 ? max_write : SIZE_MAX),
+        capacity_(std::min(kWriteBuffer, max_write_)) {
+    buf_.reserve(capacity_);
+  }
   void write(const void* src, std::size_t n) override {
     const auto* p = static_cast<const unsigned char*>(src);
-    if (buf_.size() + n > kWriteBuffer) flush();
-    if (n >= kWriteBuffer) {
-      write_all(fd_, path_, p, n);  // large writes bypass the buffer
+    if (buf_.size() + n > capacity_) flush();
+    if (n >= capacity_) {
+      put(p, n);  // large writes bypass the buffer
     } else {
       buf_.insert(buf_.end(), p, p + n);
     }
@@ -43,11 +48,21 @@ public:
 
 private:
   void flush() {
-    write_all(fd_, path_, buf_.data(), buf_.size());
+    put(buf_.data(), buf_.size());
     buf_.clear();
+  }
+  // One write(2) per max_write_ bytes at most.
+  void put(const unsigned char* p, std::size_t n) {
+    while (n > 0) {
+      const std::size_t k = std::min(max_write_, n);
+      write_all(fd_, path_, p, k);
+      p += k;
+      n -= k;
+    }
   }
   int fd_;
   std::string path_;
+  std::size_t max_write_, capacity_;
   std::vector<unsigned char> buf_;
   std::uint64_t written_ = 0;
 };
@@ -162,7 +177,7 @@ private:
 }  // namespace
 
 std::unique_ptr<ByteSink> make_byte_sink(int fd, const std::string& path, const SinkOptions& o) {
-  if (o.gzip_level <= 0) return std::make_unique<RawSink>(fd, path);
+  if (o.gzip_level <= 0) return std::make_unique<RawSink>(fd, path, o.max_write);
   return std::make_unique<GzipSink>(fd, path, o);
 }
 

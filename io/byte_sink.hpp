@@ -78,6 +78,10 @@ struct SinkOptions {
   int gzip_level = 0;  // 0: plain file
   GzipEngine engine = GzipEngine::zlib;
   std::size_t chunk_capacity = 4;  // chunks in flight, from the memory plan
+  // Plain sinks: the most bytes one write(2) carries (0: no bound). The page
+  // cache sizes its folios by the write, which matters to a file that is
+  // memory-mapped afterwards (engine/general_resampler.cpp).
+  std::size_t max_write = 0;
 };
 
 // `path` is used in error messages only.
