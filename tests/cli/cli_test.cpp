@@ -13,7 +13,7 @@
 
 #include "cli/batch.hpp"
 #include "io/nifti_header.hpp"
-#include "run_child.hpp"
+#include "cli_fixture.hpp"
 
 namespace respace {
 namespace {
@@ -22,33 +22,9 @@ namespace fs = std::filesystem;
 using testing::ChildResult;
 using testing::run_child;
 
-class Cli : public ::testing::Test {
+class Cli : public testing::CliFixture {
 protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/respace-cli-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> v;
-    for (const auto& e : fs::directory_iterator(dir_)) v.push_back(e.path().filename().string());
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-  void make_volume(const std::string& name, int nx, int ny, int nz, const std::string& dtype = "float32") {
-    ChildResult r = run_child({RESPACE_MAKE_VOLUME, file(name), std::to_string(nx), std::to_string(ny),
-                               std::to_string(nz), "--datatype", dtype});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  ChildResult respace(std::vector<std::string> args) {
-    args.insert(args.begin(), RESPACE_BIN);
-    return run_child(args);
-  }
   static int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
-
-  fs::path dir_;
 };
 
 TEST_F(Cli, HelpAndVersion) {

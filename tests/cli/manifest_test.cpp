@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/nifti_header.hpp"
-#include "run_child.hpp"
+#include "cli_fixture.hpp"
 
 namespace respace {
 namespace {
@@ -24,21 +24,12 @@ namespace fs = std::filesystem;
 using testing::ChildResult;
 using testing::run_child;
 
-class Manifest : public ::testing::Test {
+class Manifest : public testing::CliFixture {
 protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/respace-manifest-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
+    CliFixture::SetUp();
     fs::create_directory(dir_ / "out");
     for (const char* n : {"a", "b", "c", "d", "e"}) make_volume(std::string(n) + ".nii.gz", 24, 20, 30);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  void make_volume(const std::string& name, int nx, int ny, int nz) {
-    ChildResult r = run_child({RESPACE_MAKE_VOLUME, file(name), std::to_string(nx), std::to_string(ny),
-                               std::to_string(nz), "--datatype", "float32"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   void corrupt(const std::string& name) { fs::resize_file(file(name), fs::file_size(file(name)) / 2); }
   // Writes the manifest; returns its path.
@@ -51,10 +42,6 @@ protected:
     std::string s;
     for (const char* n : names) s += file(std::string(n) + ".nii.gz") + " " + file(std::string("out/") + n + ".nii.gz") + "\n";
     return s;
-  }
-  ChildResult respace(std::vector<std::string> args) {
-    args.insert(args.begin(), RESPACE_BIN);
-    return run_child(args);
   }
   std::vector<std::string> outputs() const {
     std::vector<std::string> v;
@@ -69,8 +56,6 @@ protected:
     return v;
   }
   static int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
-
-  fs::path dir_;
 };
 
 // Lines 1-2 are a comment and a blank line, so c is on line 5.

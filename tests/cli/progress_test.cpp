@@ -14,7 +14,7 @@
 #include <fstream>
 
 #include "cli/progress.hpp"
-#include "run_child.hpp"
+#include "cli_fixture.hpp"
 
 namespace respace {
 namespace {
@@ -78,26 +78,14 @@ int percent_of(const std::string& frame) {
   return begin == pct || pct - begin > 3 ? -1 : std::stoi(frame.substr(begin, pct - begin));
 }
 
-class ProgressCli : public ::testing::Test {
+class ProgressCli : public testing::CliFixture {
 protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/respace-progress-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  void make_volume(const std::string& name, int nx, int ny, int nz) {
-    ChildResult r = run_child({RESPACE_MAKE_VOLUME, file(name), std::to_string(nx), std::to_string(ny),
-                               std::to_string(nz), "--datatype", "float32"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
   // A job of one or two seconds (54 MiB of float32 to twice the planes, one
   // thread, zlib level 1), long enough for several redraws.
   std::vector<std::string> slow_job(const std::string& in, const std::string& out) {
     return {RESPACE_BIN, file(in), file(out), "--z-spacing", "0.05", "--threads", "1", "--gzip-engine", "zlib",
             "--compression-level", "1"};
   }
-  fs::path dir_;
 };
 
 TEST_F(ProgressCli, TerminalShowsABarThatEndsAt100) {

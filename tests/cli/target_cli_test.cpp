@@ -13,7 +13,7 @@
 #include "cli/job.hpp"
 #include "engine/target.hpp"
 #include "io/nifti_header.hpp"
-#include "run_child.hpp"
+#include "cli_fixture.hpp"
 
 namespace respace {
 namespace {
@@ -22,29 +22,8 @@ namespace fs = std::filesystem;
 using testing::ChildResult;
 using testing::run_child;
 
-class TargetCli : public ::testing::Test {
+class TargetCli : public testing::CliFixture {
 protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/respace-target-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> v;
-    for (const auto& e : fs::directory_iterator(dir_)) v.push_back(e.path().filename().string());
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-  void make_volume(const std::string& name, int nx, int ny, int nz, const std::string& dtype = "float32") {
-    ChildResult r = run_child({RESPACE_MAKE_VOLUME, file(name), std::to_string(nx), std::to_string(ny),
-                               std::to_string(nz), "--datatype", dtype});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  ChildResult respace(std::vector<std::string> args) {
-    args.insert(args.begin(), RESPACE_BIN);
-    return run_child(args);
-  }
   // W = A P A^-1: the world transform whose voxel map swaps x and z.
   std::string swap_xz_affine(const std::string& input) {
     const InputVolume v = InputVolume::open(file(input));
@@ -57,7 +36,6 @@ protected:
     for (const auto& row : w) f << row[0] << " " << row[1] << " " << row[2] << " " << row[3] << "\n";
     return file("swap.txt");
   }
-  fs::path dir_;
 };
 
 TEST_F(TargetCli, GeneralPathUsesAndRemovesItsTemporaryFile) {
