@@ -66,9 +66,10 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
+from conformance_util import (Ctx, run_respace, tail, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
+
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
-RUN_TIMEOUT = 120  # seconds per respace invocation (ASan builds are slow)
 REL_TOL = 1e-5     # of the data range
 EDGE_EPS = 1e-7    # voxel: FOV-edge / order-0 tie ambiguity window
 
@@ -76,51 +77,6 @@ EDGE_EPS = 1e-7    # voxel: FOV-edge / order-0 tie ambiguity window
 # --------------------------------------------------------------------------
 # Small helpers (same conventions as check_scipy.py)
 # --------------------------------------------------------------------------
-class Ctx:
-    respace = None
-    workdir = None
-
-
-def run_respace(args, timeout=RUN_TIMEOUT):
-    """Run respace with ARGS; return (returncode, stdout, stderr)."""
-    try:
-        p = subprocess.run([Ctx.respace] + [str(a) for a in args],
-                           capture_output=True, text=True, timeout=timeout)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return None, "", f"timed out after {timeout}s"
-
-
-def tail(text, n=300):
-    return text.strip().replace("\n", " | ")[-n:]
-
-
-def path(name):
-    return os.path.join(Ctx.workdir, name)
-
-
-def fresh_dir(name):
-    d = path(name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
-
-
-def rotation(ax, ay, az):
-    """Rotation matrix from three Euler angles (radians)."""
-    cx, sx, cy, sy, cz, sz = (np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay),
-                              np.cos(az), np.sin(az))
-    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return rz @ ry @ rx
-
-
-def make_affine(rot, zooms, origin):
-    a = np.eye(4)
-    a[:3, :3] = np.asarray(rot) * np.asarray(zooms)[None, :]
-    a[:3, 3] = origin
-    return a
 
 
 def smooth_field(shape, seed, lo, hi, nspikes=12):
@@ -163,18 +119,6 @@ def write_nifti(fname, hdr, data):
         f.write(raw)
 
 
-def read_bytes(fname):
-    opener = gzip.open if fname.endswith(".gz") else open
-    with opener(fname, "rb") as f:
-        return f.read()
-
-
-def read_raw_header(fname):
-    opener = gzip.open if fname.endswith(".gz") else open
-    with opener(fname, "rb") as f:
-        return nib.Nifti1Header.from_fileobj(f)
-
-
 def header_affine(hdr):
     """The affine respace uses: sform, else qform, else pixdim."""
     if hdr["sform_code"] > 0:
@@ -196,10 +140,6 @@ def check_file(fname):
     elif int(np.frombuffer(magic, "<i4")[0]) != 348:
         return ["plain .nii output does not start with sizeof_hdr=348"]
     return []
-
-
-def round_half_away(x):
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
 
 def write_plain(fname, W):

@@ -54,39 +54,15 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
+from conformance_util import (Ctx, run_respace, tail, fresh_dir, read_raw_header)  # noqa: E402
+
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
-RUN_TIMEOUT = 120  # seconds per respace invocation (ASan builds are slow)
 N, SQ0, SQ1, POINT = 35, 13, 21, 17      # image size, square 13..21, point
 ROI0, ROIN, ROIM = 10, 15, 32             # ROI first voxel, size, resized size
 SPACING = 0.5
 SFORM_ORIGIN = np.array([-8.25, 12.5, 3.0])
 QFORM_SHIFT = np.array([0.75, -0.5, 0.25])
-
-
-class Ctx:
-    respace = None
-    workdir = None
-
-
-def run_respace(args, timeout=RUN_TIMEOUT):
-    try:
-        p = subprocess.run([Ctx.respace] + [str(a) for a in args],
-                           capture_output=True, text=True, timeout=timeout)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return None, "", f"timed out after {timeout}s"
-
-
-def tail(text, n=300):
-    return text.strip().replace("\n", " | ")[-n:]
-
-
-def fresh_dir(name):
-    d = os.path.join(Ctx.workdir, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
 
 
 def write_nifti(fname, data, sform, qform, dtype):
@@ -104,12 +80,6 @@ def write_nifti(fname, data, sform, qform, dtype):
         np.asarray(data, dtype=dtype).tobytes(order="F")
     with open(fname, "wb") as f:
         f.write(gzip.compress(raw) if fname.endswith(".gz") else raw)
-
-
-def read_raw_header(fname):
-    opener = gzip.open if fname.endswith(".gz") else open
-    with opener(fname, "rb") as f:
-        return nib.Nifti1Header.from_fileobj(f)
 
 
 def load(fname):

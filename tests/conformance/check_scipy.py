@@ -65,36 +65,16 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
+from conformance_util import (Ctx, run_respace, tail, path, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
+
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
-RUN_TIMEOUT = 120  # seconds per respace invocation (ASan builds are slow)
 GRIDS = ("center", "origin", "fov", "corners")
 
 
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
-class Ctx:
-    respace = None
-    workdir = None
-
-
-def run_respace(args, timeout=RUN_TIMEOUT):
-    """Run respace with ARGS; return (returncode, stdout, stderr)."""
-    try:
-        p = subprocess.run([Ctx.respace] + [str(a) for a in args],
-                           capture_output=True, text=True, timeout=timeout)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return None, "", f"timed out after {timeout}s"
-
-
-def tail(text, n=300):
-    return text.strip().replace("\n", " | ")[-n:]
-
-
-def path(name):
-    return os.path.join(Ctx.workdir, name)
 
 
 def fresh(name):
@@ -103,30 +83,6 @@ def fresh(name):
     if os.path.exists(p):
         os.remove(p)
     return p
-
-
-def fresh_dir(name):
-    d = path(name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
-
-
-def rotation(ax, ay, az):
-    """Rotation matrix from three Euler angles (radians)."""
-    cx, sx, cy, sy, cz, sz = (np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay),
-                              np.cos(az), np.sin(az))
-    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return rz @ ry @ rx
-
-
-def make_affine(rot, zooms, origin):
-    a = np.eye(4)
-    a[:3, :3] = np.asarray(rot) * np.asarray(zooms)[None, :]
-    a[:3, 3] = origin
-    return a
 
 
 # Geometries used for inputs.  'oblique' has a qform whose origin differs from
@@ -193,20 +149,6 @@ def write_nifti(fname, hdr, data, extension=b"", members=1):
     with open(fname, "wb") as f:
         for lo, hi in zip(cuts[:-1], cuts[1:]):
             f.write(gzip.compress(raw[lo:hi]))
-
-
-def read_bytes(fname):
-    if fname.endswith(".gz"):
-        with gzip.open(fname, "rb") as f:
-            return f.read()
-    with open(fname, "rb") as f:
-        return f.read()
-
-
-def read_raw_header(fname):
-    opener = gzip.open if fname.endswith(".gz") else open
-    with opener(fname, "rb") as f:
-        return nib.Nifti1Header.from_fileobj(f)
 
 
 def input_affine(hdr):
@@ -331,10 +273,6 @@ def reference(vol, pl, order, boundary=None, fill=0.0):
 def tie_count(pos):
     """Samples whose order-0 index is a near .5 tie on some axis (diagnostic)."""
     return sum(int(np.sum(np.abs(p - np.floor(p) - 0.5) < 1e-6)) for p in pos)
-
-
-def round_half_away(x):
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
 
 
 # --------------------------------------------------------------------------
