@@ -71,9 +71,13 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
                            {"block_planes", gm.block},
                            {"tile", gm.tile},
                            {"coefficient_pass_bytes", gm.coefficients.total()},
-                           {"sampling_pass_bytes", gm.phase2_total()},
-                           {"mapped_bytes", gm.mapped_bytes}};
-    j["plan"]["temp_file"] = {{"dir", p.general.temp_dir}, {"bytes_per_volume", gm.coefficient_file_bytes}};
+                           {"ring_planes", gm.ring ? gm.ring_planes : 0},
+                           {"ring_bytes", gm.ring ? gm.ring_bytes : 0},
+                           {"mapped_bytes", gm.ring ? 0 : gm.mapped_bytes}};
+    j["plan"]["general_input"] = gm.ring ? "ring" : "temp_file";
+    j["plan"]["general_input_reason"] = gm.source_why;
+    if (!gm.ring)
+      j["plan"]["temp_file"] = {{"dir", p.general.temp_dir}, {"bytes_per_volume", gm.coefficient_file_bytes}};
   }
   if (p.setup.order >= Order::quadratic) j["plan"]["halo"] = spline_halo(static_cast<int>(p.setup.order));
   if (!p.warning.empty()) j["warning"] = p.warning;

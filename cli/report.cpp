@@ -88,14 +88,24 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   }
   if (!p.target.separable) {
     const GeneralMemory& gm = p.general_memory;
-    os << "  general path   coefficients of the input (" << format_bytes(gm.coefficient_file_bytes)
-       << " per volume) in a temporary file in " << p.general.temp_dir
-       << ", removed when done; output in blocks of " << gm.block << " planes, tiles of " << gm.tile << " x "
-       << gm.tile << "\n";
+    if (gm.ring)
+      os << "  general path   coefficients of the input in a ring of " << gm.ring_planes << " planes in memory, "
+         << "sampled as they arrive: " << gm.source_why << "\n";
+    else
+      os << "  general path   coefficients of the input (" << format_bytes(gm.coefficient_file_bytes)
+         << " per volume) in a temporary file in " << p.general.temp_dir << ", removed when done: " << gm.source_why
+         << "\n";
+    os << "                 output in blocks of " << gm.block << " planes, tiles of " << gm.tile << " x " << gm.tile
+       << "\n";
     os << "Memory:  limit " << format_bytes(gm.limit) << (p.memory_limit_raised ? " (default raised to fit)" : "")
        << ", planned " << format_bytes(gm.total() + kProcessReserve) << "; threads " << gm.threads
-       << "; coefficient pass " << format_bytes(gm.coefficients.total()) << ", sampling pass "
-       << format_bytes(gm.phase2_total()) << " (mapped coefficient pages " << format_bytes(gm.mapped_bytes) << ")\n";
+       << "; coefficient pass " << format_bytes(gm.coefficients.total());
+    if (gm.ring)
+      os << ", ring " << format_bytes(gm.ring_bytes) << ", sampling "
+         << format_bytes(gm.block_bytes + gm.chunk_bytes + gm.codec_bytes + gm.scratch_bytes) << "\n";
+    else
+      os << ", sampling pass " << format_bytes(gm.phase2_total()) << " (mapped coefficient pages "
+         << format_bytes(gm.mapped_bytes) << ")\n";
     return;
   }
   const MemoryPlan& m = p.memory;

@@ -13,9 +13,12 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/bspline.hpp"
+#include "engine/coefficient_ring.hpp"
 #include "engine/sample_codec.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_sink.hpp"
@@ -88,11 +91,28 @@ struct Mapping {
 // 106 MiB).
 constexpr std::size_t kFileWrite = 16 << 10;
 
+// Where a tile's taps read their coefficient planes from.
+template <class W>
+struct FilePlanes {
+  const W* base;
+  std::int64_t plane;  // values per extended plane
+  const W* at(std::int64_t z) const { return base + z * plane; }
+};
+template <class W>
+struct RingPlanes {
+  const CoefficientRing* ring;
+  const W* at(std::int64_t z) const { return reinterpret_cast<const W*>(ring->plane(z)); }
+};
+
+// The extended coefficient planes one tile read (hi < lo: none).
+struct ZSpan {
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+};
+
 template <class W>
 class General final : public Resampler {
 public:
-  General(const GeneralSetup& s, const GeneralMemory& plan)
-      : s_(s), plan_(plan), coef_(coefficient_setup(s)), temp_(s.temp_dir, "coefficients") {
+  General(const GeneralSetup& s, const GeneralMemory& plan) : s_(s), plan_(plan), coef_(coefficient_setup(s)) {
     const Order o = s.base.order;
     g_ = coefficient_margin(o);
     for (int k = 0; k < 3; ++k) {
@@ -106,68 +126,116 @@ public:
     file_bytes_ = static_cast<std::uint64_t>(plane_ * e_[2]) * sizeof(W);
     out_voxel_ = scalar_bytes(s.base.out_datatype) * C_;
     out_plane_bytes_ = static_cast<std::size_t>(m_[0] * m_[1]) * static_cast<std::size_t>(out_voxel_);
-    stats_.temp_file = temp_.path();
-    stats_.temp_file_bytes = file_bytes_;
+    if (plan.ring) {
+      ring_plan_ = plan_ring(s.voxel_map, n_, m_, static_cast<int>(o), g_, plan.block);
+      ring_ = std::make_unique<CoefficientRing>(static_cast<std::size_t>(plane_) * sizeof(W), ring_plan_,
+                                                [this](std::int64_t b) { emit_ring_block(b); });
+    } else {
+      temp_.emplace(s.temp_dir, "coefficients");
+      stats_.temp_file = temp_->path();
+      stats_.temp_file_bytes = file_bytes_;
+    }
   }
 
   void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
-    write_coefficients(in);
-    const Mapping map(temp_.fd(), static_cast<std::size_t>(file_bytes_), temp_.path());
-    block_.resize(out_plane_bytes_ * static_cast<std::size_t>(plan_.block));  // freed below: not during phase 1
-    const W* coef = static_cast<const W*>(map.base);
-    const int T = plan_.tile;
-    const std::int64_t tx = (m_[0] + T - 1) / T, ty = (m_[1] + T - 1) / T;
-    for (std::int64_t k0 = 0; k0 < m_[2]; k0 += plan_.block) {
-      const std::int64_t k1 = std::min(m_[2], k0 + plan_.block);
-      const std::int64_t tiles = (k1 - k0) * ty * tx;
-      oneapi::tbb::parallel_for(std::int64_t{0}, tiles, [&](std::int64_t t) {
-        const std::int64_t k = k0 + t / (ty * tx), r = t % (ty * tx);
-        const std::int64_t y0 = (r / tx) * T, x0 = (r % tx) * T;
-        sample_tile(coef, map, k, k0, y0, std::min(m_[1], y0 + T), x0, std::min(m_[0], x0 + T));
-      });
-      const std::size_t bytes = out_plane_bytes_ * static_cast<std::size_t>(k1 - k0);
-      if (s_.base.compare) merge_output_stats(k1 - k0);
-      if (out.encodes()) {
-        std::vector<ChunkPtr> chunks;
-        out.cut(block_.data(), bytes, chunks);
-        oneapi::tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t i) { out.encode(*chunks[i]); });
-        for (const ChunkPtr& c : chunks) out.write_chunk(*c);
-      } else {
-        out.write(block_.data(), bytes);
-      }
-    }
+    out_ = &out;
+    if (plan_.ring)
+      run_from_ring(in);
+    else
+      run_from_file(in);
     std::vector<unsigned char>().swap(block_);
-    struct stat st;
-    stats_.temp_file_removed = ::stat(temp_.path().c_str(), &st) != 0;
+    out_ = nullptr;
   }
 
   PipelineStats stats() const override { return stats_; }
 
 private:
-  // Phase 1: the coefficient volume of this 3-D volume into the temp file.
-  void write_coefficients(ByteSource& in) {
-    if (::ftruncate(temp_.fd(), 0) != 0 || ::lseek(temp_.fd(), 0, SEEK_SET) != 0)
-      throw Error(ExitCode::bad_output, temp_.path() + ": cannot reset the coefficient file: " + std::strerror(errno));
-    std::unique_ptr<Resampler> pipeline = make_resampler(coef_, plan_.coefficients);
+  // Phase 1 feeds the ring, which runs each block of output as soon as the
+  // planes it reads are in: both phases at once, nothing on disk.
+  void run_from_ring(ByteSource& in) {
+    block_.resize(out_plane_bytes_ * static_cast<std::size_t>(plan_.block));
+    ring_->reset();
+    run_coefficients(in, *ring_);
+    ring_->finish();
+  }
+
+  void emit_ring_block(std::int64_t b) {
+    const std::int64_t k0 = b * plan_.block, k1 = std::min(m_[2], k0 + plan_.block);
+    const RingPlanes<W> src{ring_.get()};
+    compute_block(k0, k1, src, [&](const ZSpan& z) {
+      if (z.hi >= z.lo && !ring_->holds(z.lo, z.hi))
+        throw std::logic_error("general path: a tile read coefficient planes the ring does not hold");
+    });
+  }
+
+  // Phase 1 writes the whole coefficient volume to the temporary file;
+  // phase 2 maps it and runs every block.
+  void run_from_file(ByteSource& in) {
+    const int fd = temp_->fd();
+    if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0)
+      throw Error(ExitCode::bad_output, temp_->path() + ": cannot reset the coefficient file: " + std::strerror(errno));
     SinkOptions small_writes;
     small_writes.max_write = kFileWrite;
-    std::unique_ptr<ByteSink> sink = make_byte_sink(temp_.fd(), temp_.path(), small_writes);
-    pipeline->run_volume(in, *sink);
+    std::unique_ptr<ByteSink> sink = make_byte_sink(fd, temp_->path(), small_writes);
+    run_coefficients(in, *sink);
     sink->finish();
+    const Mapping map(fd, static_cast<std::size_t>(file_bytes_), temp_->path());
+    block_.resize(  // only now: not during phase 1
+        out_plane_bytes_ * static_cast<std::size_t>(plan_.block));
+    const FilePlanes<W> src{static_cast<const W*>(map.base), plane_};
+    for (std::int64_t k0 = 0; k0 < m_[2]; k0 += plan_.block)
+      compute_block(k0, std::min(m_[2], k0 + plan_.block), src, [&](const ZSpan& z) {
+        if (z.hi >= z.lo)
+          map.release(static_cast<std::uint64_t>(z.lo) * static_cast<std::uint64_t>(plane_) * sizeof(W),
+                      static_cast<std::uint64_t>(z.hi + 1) * static_cast<std::uint64_t>(plane_) * sizeof(W));
+      });
+    struct stat st;
+    stats_.temp_file_removed = ::stat(temp_->path().c_str(), &st) != 0;
+  }
+
+  // The coefficient volume of this 3-D volume into `sink`.
+  void run_coefficients(ByteSource& in, ByteSink& sink) {
+    std::unique_ptr<Resampler> pipeline = make_resampler(coef_, plan_.coefficients);
+    pipeline->run_volume(in, sink);
     const PipelineStats st = pipeline->stats();
     stats_.input.merge(st.input);
     stats_.planes_read += st.planes_read;
   }
 
+  // Output planes [k0, k1): tiles in parallel, then encoded and written.
+  // after_tile(span) runs on the tile's worker once the tile is done.
+  template <class Planes, class AfterTile>
+  void compute_block(std::int64_t k0, std::int64_t k1, const Planes& src, const AfterTile& after_tile) {
+    const int T = plan_.tile;
+    const std::int64_t tx = (m_[0] + T - 1) / T, ty = (m_[1] + T - 1) / T;
+    oneapi::tbb::parallel_for(std::int64_t{0}, (k1 - k0) * ty * tx, [&](std::int64_t t) {
+      const std::int64_t k = k0 + t / (ty * tx), r = t % (ty * tx);
+      const std::int64_t y0 = (r / tx) * T, x0 = (r % tx) * T;
+      after_tile(sample_tile(src, k, k0, y0, std::min(m_[1], y0 + T), x0, std::min(m_[0], x0 + T)));
+    });
+    const std::size_t bytes = out_plane_bytes_ * static_cast<std::size_t>(k1 - k0);
+    if (s_.base.compare) merge_output_stats(k1 - k0);
+    ByteSink& out = *out_;
+    if (out.encodes()) {
+      std::vector<ChunkPtr> chunks;
+      out.cut(block_.data(), bytes, chunks);
+      oneapi::tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t i) { out.encode(*chunks[i]); });
+      for (const ChunkPtr& c : chunks) out.write_chunk(*c);
+    } else {
+      out.write(block_.data(), bytes);
+    }
+  }
+
   // Output voxels [x0, x1) x [y0, y1) of plane k.
-  void sample_tile(const W* coef, const Mapping& map, std::int64_t k, std::int64_t k0, std::int64_t y0,
-                   std::int64_t y1, std::int64_t x0, std::int64_t x1) {
+  template <class Planes>
+  ZSpan sample_tile(const Planes& src, std::int64_t k, std::int64_t k0, std::int64_t y0, std::int64_t y1,
+                    std::int64_t x0, std::int64_t x1) {
     const Mat4& v = s_.voxel_map;
     const int ord = static_cast<int>(s_.base.order);
     const W fill = static_cast<W>(s_.base.fill);
     std::vector<W>& row = rows_.local();
     row.resize(static_cast<std::size_t>((x1 - x0) * C_));
-    double zlo = 1e300, zhi = -1e300;
+    ZSpan span;
     for (std::int64_t j = y0; j < y1; ++j) {
       for (std::int64_t i = x0; i < x1; ++i) {
         W* dst = row.data() + (i - x0) * C_;
@@ -185,13 +253,13 @@ private:
         double w[3][4];
         std::int64_t first[3];
         for (int a = 0; a < 3; ++a) first[a] = spline_weights(ord, p[a], w[a]) + g_;
-        zlo = std::min(zlo, static_cast<double>(first[2]));
-        zhi = std::max(zhi, static_cast<double>(first[2] + ord));
+        span.lo = std::min(span.lo, first[2]);
+        span.hi = std::max(span.hi, first[2] + ord);
         for (int c = 0; c < C_; ++c) {
           W sum = 0;
           for (int tz = 0; tz <= ord; ++tz) {
             if (w[2][tz] == 0.0) continue;
-            const W* pz = coef + (first[2] + tz) * plane_;
+            const W* pz = src.at(first[2] + tz);
             W sy = 0;
             for (int t = 0; t <= ord; ++t) {
               if (w[1][t] == 0.0) continue;
@@ -213,9 +281,7 @@ private:
         encode<T, W>(row.data(), out, row.size());
       });
     }
-    if (zhi >= zlo)
-      map.release(static_cast<std::uint64_t>(zlo) * static_cast<std::uint64_t>(plane_) * sizeof(W),
-                  static_cast<std::uint64_t>(zhi + 1) * static_cast<std::uint64_t>(plane_) * sizeof(W));
+    return span;
   }
 
   void merge_output_stats(std::int64_t planes) {
@@ -227,7 +293,10 @@ private:
   GeneralSetup s_;
   GeneralMemory plan_;
   ResampleSetup coef_;
-  ScratchFile temp_;
+  std::optional<ScratchFile> temp_;         // the file path only
+  RingPlan ring_plan_;                      // the ring path only
+  std::unique_ptr<CoefficientRing> ring_;   // the ring path only
+  ByteSink* out_ = nullptr;                 // during run_volume
   int g_ = 1, C_ = 1, out_voxel_ = 4;
   std::int64_t n_[3]{}, m_[3]{}, e_[3]{};
   std::int64_t row_ = 0, plane_ = 0;  // coefficient values per row, per plane
@@ -248,6 +317,62 @@ ResampleSetup coefficient_setup(const GeneralSetup& s) {
   return c;
 }
 
+namespace {
+
+// The output side of phase 2 for `tile` and `block` (both paths).
+void size_output(GeneralMemory& g, const GeneralSetup& s, int tile, int block, bool gzip_output,
+                 std::uint64_t deflater_bytes) {
+  const ResampleSetup& b = s.base;
+  const std::uint64_t plane = static_cast<std::uint64_t>(b.grid.axis[0].m * b.grid.axis[1].m * b.channels) *
+                              static_cast<std::uint64_t>(scalar_bytes(b.out_datatype));
+  g.tile = tile;
+  g.block = block;
+  g.block_bytes = plane * static_cast<std::uint64_t>(block);
+  g.chunk_capacity = gzip_output ? static_cast<std::size_t>((g.block_bytes + kChunkBytes - 1) / kChunkBytes + 1) : 0;
+  g.chunk_bytes = g.chunk_capacity * chunk_buffer_bytes();
+  g.codec_bytes = gzip_output ? static_cast<std::uint64_t>(g.threads) * deflater_bytes : 0;
+  g.scratch_bytes = static_cast<std::uint64_t>(g.threads * tile * b.channels * 8) + (64u << 10);
+}
+
+RingPlan ring_for(const GeneralSetup& s, int block) {
+  std::int64_t n[3], m[3];
+  for (std::size_t k = 0; k < 3; ++k) {
+    n[k] = s.base.grid.axis[k].n;
+    m[k] = s.base.grid.axis[k].m;
+  }
+  return plan_ring(s.voxel_map, n, m, static_cast<int>(s.base.order), coefficient_margin(s.base.order), block);
+}
+
+// The ring path's plan, or nothing when the ring does not fit `limit`.
+// Each cap is tried in turn: the whole run (pipeline included) within it.
+std::optional<GeneralMemory> plan_ring_memory(GeneralMemory g, const GeneralSetup& s, std::uint64_t limit,
+                                              std::uint64_t cap, std::uint64_t plane_bytes, bool gzip_output,
+                                              std::uint64_t deflater_bytes) {
+  for (int tile : {64, 32, 16, 8})
+    for (int block = 16; block >= 1; block /= 2) {
+      size_output(g, s, tile, block, gzip_output, deflater_bytes);
+      g.ring_planes = ring_for(s, block).planes;
+      g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * plane_bytes;
+      g.mapped_bytes = 0;
+      g.sink_bytes = 0;
+      const std::uint64_t fixed = g.ring_bytes + g.block_bytes + g.chunk_bytes + g.codec_bytes + g.scratch_bytes;
+      const std::uint64_t room = std::min(limit, cap + kProcessReserve);
+      if (room != UINT64_MAX && room <= fixed + kProcessReserve) continue;
+      try {
+        g.coefficients =
+            plan_memory(memory_request(coefficient_setup(s), g.threads, room == UINT64_MAX ? room : room - fixed));
+      } catch (const Error& e) {
+        if (e.code() != ExitCode::memory_limit) throw;
+        continue;
+      }
+      g.ring = true;
+      return g;
+    }
+  return std::nullopt;
+}
+
+}  // namespace
+
 GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint64_t limit, bool gzip_output,
                                   std::uint64_t deflater_bytes) {
   GeneralMemory g;
@@ -255,37 +380,54 @@ GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint6
   g.threads = threads;
   const ResampleSetup& b = s.base;
   const Order o = b.order;
-  g.coefficient_file_bytes = static_cast<std::uint64_t>(extended(b.grid.axis[0], o) * extended(b.grid.axis[1], o) *
-                                                        extended(b.grid.axis[2], o) * b.channels) *
-                             static_cast<std::uint64_t>(work_bytes(b));
-  const std::uint64_t plane = static_cast<std::uint64_t>(b.grid.axis[0].m * b.grid.axis[1].m * b.channels) *
-                              static_cast<std::uint64_t>(scalar_bytes(b.out_datatype));
+  const std::uint64_t coef_plane = static_cast<std::uint64_t>(extended(b.grid.axis[0], o) *
+                                                              extended(b.grid.axis[1], o) * b.channels) *
+                                   static_cast<std::uint64_t>(work_bytes(b));
+  g.coefficient_file_bytes = coef_plane * static_cast<std::uint64_t>(extended(b.grid.axis[2], o));
   const std::uint64_t budget = limit > kProcessReserve ? std::min(limit - kProcessReserve, kWorkingSetTarget) : 0;
   const std::uint64_t floor_budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
+  if (s.allow_ring)
+    for (std::uint64_t cap : {budget, floor_budget})
+      if (auto r = plan_ring_memory(g, s, limit, cap, coef_plane, gzip_output, deflater_bytes)) {
+        r->source_why = "the " + std::to_string(r->ring_planes) + " of " +
+                        std::to_string(extended(b.grid.axis[2], o)) +
+                        " coefficient planes the output reads at any one time (" + format_bytes(r->ring_bytes) +
+                        ") fit the memory limit";
+        return *r;
+      }
+  g.ring_planes = ring_for(s, 1).planes;
+  g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * coef_plane;
+  g.source_why = s.allow_ring ? "a ring would need " + std::to_string(g.ring_planes) + " of the " +
+                                    std::to_string(extended(b.grid.axis[2], o)) + " coefficient planes (" +
+                                    format_bytes(g.ring_bytes) + "), more than the memory limit allows"
+                              : "the ring is turned off";
+  std::string phase1_error;  // the coefficient pass's, when it is what does not fit
   for (std::uint64_t cap : {budget, floor_budget})
     for (int tile : {64, 32, 16, 8})
       for (int block = 16; block >= 1; block /= 2) {
-        g.tile = tile;
-        g.block = block;
-        g.block_bytes = plane * static_cast<std::uint64_t>(block);
-        g.chunk_capacity = gzip_output ? static_cast<std::size_t>((g.block_bytes + kChunkBytes - 1) / kChunkBytes + 1) : 0;
-        g.chunk_bytes = g.chunk_capacity * chunk_buffer_bytes();
-        g.codec_bytes = gzip_output ? static_cast<std::uint64_t>(threads) * deflater_bytes : 0;
+        size_output(g, s, tile, block, gzip_output, deflater_bytes);
         g.mapped_bytes = std::min(g.coefficient_file_bytes,
                                   static_cast<std::uint64_t>(threads) * tile_footprint(s, tile));
-        g.scratch_bytes = static_cast<std::uint64_t>(threads * tile * b.channels * 8) + (64u << 10);
         if (g.phase2_total() > cap) continue;
         // Phase 1 runs while the output's chunk pool and deflaters exist.
         const std::uint64_t sink = g.chunk_bytes + g.codec_bytes;
         if (limit != UINT64_MAX && limit <= sink) continue;
         MemoryRequest req = memory_request(coefficient_setup(s), threads, limit == UINT64_MAX ? limit : limit - sink);
-        g.coefficients = plan_memory(req);  // throws Error(memory_limit) itself
+        try {
+          g.coefficients = plan_memory(req);
+        } catch (const Error& e) {
+          // A smaller output block leaves phase 1 more room: go on.
+          if (e.code() != ExitCode::memory_limit) throw;
+          phase1_error = e.what();
+          continue;
+        }
         g.sink_bytes = sink;
         return g;
       }
+  if (!phase1_error.empty()) throw Error(ExitCode::memory_limit, phase1_error);
   throw Error(ExitCode::memory_limit,
               "--memory-limit " + format_bytes(limit) + " is too small for the general (affine) path: one plane of "
-              "output alone needs " + format_bytes(plane) + " plus " + format_bytes(kIoBytes + kProcessReserve) +
+              "output alone needs " + format_bytes(g.block_bytes) + " plus " + format_bytes(kIoBytes + kProcessReserve) +
               "; try " + format_bytes(g.phase2_total() + kProcessReserve));
 }
 

@@ -495,9 +495,15 @@ def run_json(args, outdir):
     except ValueError as exc:
         return [f"--json output is not one JSON object ({exc}): {tail(so)}"], None
     probs = []
-    if j.get("plan", {}).get("path") == "general":
-        tf = j.get("temp_file")
-        if not isinstance(tf, dict) or tf.get("removed") is not True or \
+    plan = j.get("plan", {})
+    if plan.get("path") == "general":
+        tf, source = j.get("temp_file"), plan.get("general_input")
+        if source == "ring":
+            if tf is not None or "temp_file" in plan:
+                probs.append(f"general path from the ring, yet a temp_file: {tf!r}")
+        elif source != "temp_file":
+            probs.append(f"plan.general_input {source!r} (expected ring or temp_file)")
+        elif not isinstance(tf, dict) or tf.get("removed") is not True or \
                 not tf.get("path") or not isinstance(tf.get("bytes"), int):
             probs.append(f"general path: temp_file {tf!r} (expected path, bytes, "
                          "removed: true)")
@@ -738,6 +744,62 @@ def case_4d(order, boundary, fill):
     return probs, "max err per volume " + ", ".join(f"{e:.2g}" for e in errs)
 
 
+SOURCE_SHAPE = (160, 160, 160)
+
+
+def source_relation(rel):
+    """Voxel maps about the centre of SOURCE_SHAPE that a ring holds only
+    with many planes: slices into columns (every plane for every output
+    plane), or a 30-degree tilt about x (a window of ~80 planes)."""
+    c = (np.array(SOURCE_SHAPE) - 1) / 2
+    if rel == "swap_xz":
+        M = np.array([[0, 0, 1], [0, 1, 0], [1, 0, 0]], float)
+    else:
+        t = np.radians(30.0)
+        M = np.array([[1, 0, 0], [0, np.cos(t), -np.sin(t)],
+                      [0, np.sin(t), np.cos(t)]])
+    V = about(c, M)
+    A = stored_affine(in_header(SOURCE_SHAPE))
+    return A @ V @ np.linalg.inv(A)
+
+
+def case_source(rel, order, boundary):
+    """The general path's two sources of coefficients on one input: the ring
+    (the default limit holds the planes this 160^3 volume needs) and the
+    temporary file (--memory-limit 48M does not hold them). Both match scipy
+    and are byte-identical."""
+    d = fresh_dir(f"source_{rel}_o{order}_{boundary}")
+    inp, data, ih = float_input(d, 313 + order, shape=SOURCE_SHAPE)
+    W = source_relation(rel)
+    write_plain(os.path.join(d, "w.txt"), W)
+    A = header_affine(ih)
+    V = np.linalg.inv(A) @ W @ A
+    probs, outs, errs = [], {}, []
+    for source, limit in (("ring", []), ("temp_file", ["--memory-limit", "48M"])):
+        out = os.path.join(d, f"out_{source}.nii")
+        p, j = run_json([inp, out, "--affine", os.path.join(d, "w.txt"),
+                         "--order", order, "--boundary", boundary,
+                         "--threads", "2"] + limit, d)
+        probs += [f"{source}: {x}" for x in p]
+        if j is None:
+            continue
+        if j["plan"].get("general_input") != source:
+            probs.append(f"{source}: plan.general_input "
+                         f"{j['plan'].get('general_input')!r} "
+                         f"({j['plan'].get('general_input_reason')})")
+        probs += [f"{source}: {x}" for x in check_file(out)]
+        img, got, oh = load_out(out)
+        outs[source] = read_bytes(out)
+        p, err, _ = compare_float(got, data.astype(np.float64), V, order,
+                                  boundary, None, f"{source}: ")
+        probs += p
+        errs.append(err)
+    if len(outs) == 2 and outs["ring"] != outs["temp_file"]:
+        probs.append("the ring's output bytes differ from the temporary file's")
+    return probs, ("byte-identical; max err " +
+                   ", ".join(f"{e:.2g}" for e in errs) + " of range")
+
+
 def all_cases():
     cases = []
     for rel in RELATIONS:
@@ -772,6 +834,10 @@ def all_cases():
         ("4d_two_volumes_o3_mirror", lambda: case_4d(3, "mirror", None)),
         ("4d_two_volumes_o1_constant_fill2.5", lambda: case_4d(1, "constant", 2.5)),
         ("4d_two_volumes_o0_reflect", lambda: case_4d(0, "reflect", None)),
+        ("source_ring_and_file_swap_xz_o1_nearest",
+         lambda: case_source("swap_xz", 1, "nearest")),
+        ("source_ring_and_file_tilt30_o3_mirror",
+         lambda: case_source("tilt30", 3, "mirror")),
     ]
     return cases
 

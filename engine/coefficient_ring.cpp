@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#include "engine/coefficient_ring.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "engine/bspline.hpp"
+
+namespace respace {
+
+RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[3], int order, int margin,
+                   int block) {
+  const std::int64_t blocks = (m[2] + block - 1) / block;
+  const std::int64_t extended = n[2] + 2 * margin;
+  // Interior positions are computed with the corners' formula; this covers
+  // their rounding (positions are at most ~1e5, so errors ~1e-11).
+  constexpr double kSlack = 1e-6;
+  RingPlan r;
+  r.need.resize(static_cast<std::size_t>(blocks));
+  for (std::int64_t k = 0; k < m[2]; ++k) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const std::int64_t i : {std::int64_t{0}, m[0] - 1})
+      for (const std::int64_t j : {std::int64_t{0}, m[1] - 1}) {
+        const double pz = v[2][0] * static_cast<double>(i) + v[2][1] * static_cast<double>(j) +
+                          v[2][2] * static_cast<double>(k) + v[2][3];
+        lo = std::min(lo, pz);
+        hi = std::max(hi, pz);
+      }
+    lo = std::max(lo, -0.5);
+    hi = std::min(hi, static_cast<double>(n[2]) - 0.5);
+    if (lo > hi) continue;  // the whole plane is fill
+    double w[4];
+    const std::int64_t a = std::clamp<std::int64_t>(spline_weights(order, lo - kSlack, w) + margin, 0, extended - 1);
+    const std::int64_t b =
+        std::clamp<std::int64_t>(spline_weights(order, hi + kSlack, w) + order + margin, 0, extended - 1);
+    PlaneRange& u = r.need[static_cast<std::size_t>(k / block)];
+    u.lo = u.any ? std::min(u.lo, a) : a;
+    u.hi = u.any ? std::max(u.hi, b) : b;
+    u.any = true;
+  }
+  r.ready.resize(r.need.size());
+  r.keep.resize(r.need.size());
+  std::int64_t ready = 0, keep = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t b = 0; b < r.need.size(); ++b) {
+    if (r.need[b].any) ready = std::max(ready, r.need[b].hi + 1);
+    r.ready[b] = ready;
+  }
+  for (std::size_t b = r.need.size(); b-- > 0;) {
+    if (r.need[b].any) keep = std::min(keep, r.need[b].lo);
+    r.keep[b] = keep;
+    r.planes = std::max(r.planes, r.ready[b] - std::min(keep, r.ready[b]));
+  }
+  r.planes = std::max<std::int64_t>(r.planes, 1);
+  return r;
+}
+
+CoefficientRing::CoefficientRing(std::size_t plane_bytes, const RingPlan& plan, std::function<void(std::int64_t)> emit)
+    : plane_bytes_(plane_bytes),
+      plan_(plan),
+      emit_(std::move(emit)),
+      mem_(new unsigned char[plane_bytes * static_cast<std::size_t>(plan.planes)]) {}
+
+void CoefficientRing::reset() {
+  have_ = 0;
+  fill_ = 0;
+  next_ = 0;
+}
+
+void CoefficientRing::write(const void* src, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(src);
+  const auto blocks = static_cast<std::int64_t>(plan_.need.size());
+  while (n > 0 && next_ < blocks) {  // once every block is out, the rest is never read
+    const std::size_t take = std::min(n, plane_bytes_ - fill_);
+    // A plane below keep is read by no block still to come: not stored.
+    if (have_ >= plan_.keep[static_cast<std::size_t>(next_)])
+      std::memcpy(mem_.get() + static_cast<std::size_t>(have_ % plan_.planes) * plane_bytes_ + fill_, p, take);
+    fill_ += take;
+    p += take;
+    n -= take;
+    if (fill_ == plane_bytes_) {
+      fill_ = 0;
+      ++have_;
+      plane_arrived();
+    }
+  }
+}
+
+void CoefficientRing::plane_arrived() {
+  const auto blocks = static_cast<std::int64_t>(plan_.need.size());
+  while (next_ < blocks && plan_.ready[static_cast<std::size_t>(next_)] <= have_) {
+    emit_(next_);
+    ++next_;
+  }
+}
+
+void CoefficientRing::finish() {
+  const auto blocks = static_cast<std::int64_t>(plan_.need.size());
+  if (next_ < blocks && plan_.ready[static_cast<std::size_t>(next_)] > have_)
+    throw std::logic_error("coefficient ring: finished before the planes its blocks read arrived");
+  for (; next_ < blocks; ++next_) emit_(next_);
+}
+
+bool CoefficientRing::holds(std::int64_t lo, std::int64_t hi) const {
+  const auto b = static_cast<std::size_t>(next_);
+  return b < plan_.keep.size() && lo >= plan_.keep[b] && lo >= have_ - plan_.planes && hi < have_;
+}
+
+}  // namespace respace
