@@ -43,40 +43,52 @@ struct Token {
   }
 };
 
-// The fixed token pool. Tokens go back to it when their unique_ptr dies,
-// whether at the end of the write filter or when a failing pipeline is
-// cancelled and oneTBB destroys the tokens in flight.
+// The fixed token pool. It owns every Token for the pipeline's lifetime and
+// the filters pass plain pointers: oneTBB 2021.8 does not destroy the items
+// in flight when a filter throws (LeakSanitizer caught it), so nothing a
+// token holds may depend on oneTBB giving it back. A token returns to the
+// pool at the end of the write filter; after a failed run, release_all()
+// takes every token back and releases what it held (buffers, chunks) while
+// their pools still exist.
 class TokenPool {
 public:
   explicit TokenPool(int n) {
-    for (int i = 0; i < n; ++i) free_.push_back(std::make_unique<Token>());
+    for (int i = 0; i < n; ++i) add();
   }
-  struct Return {
-    TokenPool* pool;
-    void operator()(Token* t) const { pool->give_back(t); }
-  };
-  using Ptr = std::unique_ptr<Token, Return>;
-
-  Ptr take() {
+  Token* take() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) free_.push_back(std::make_unique<Token>());  // cannot happen: oneTBB caps live tokens
-    Token* t = free_.back().release();
+    if (free_.empty()) add();  // cannot happen: oneTBB caps live tokens
+    Token* t = free_.back();
     free_.pop_back();
     ++live_;
     peak_ = std::max(peak_, live_);
-    return Ptr(t, Return{this});
+    return t;
   }
-  int peak() const { std::lock_guard<std::mutex> lock(mu_); return peak_; }
-
-private:
   void give_back(Token* t) {
     t->clear();
     std::lock_guard<std::mutex> lock(mu_);
     --live_;
-    free_.emplace_back(t);
+    free_.push_back(t);
+  }
+  void release_all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.clear();
+    for (const auto& t : all_) {
+      t->clear();
+      free_.push_back(t.get());
+    }
+    live_ = 0;
+  }
+  int peak() const { std::lock_guard<std::mutex> lock(mu_); return peak_; }
+
+private:
+  void add() {
+    all_.push_back(std::make_unique<Token>());
+    free_.push_back(all_.back().get());
   }
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Token>> free_;
+  std::vector<std::unique_ptr<Token>> all_;
+  std::vector<Token*> free_;
   int live_ = 0, peak_ = 0;
 };
 
@@ -150,12 +162,12 @@ public:
     std::deque<PlaneRef> ring;  // intermediate planes [ring_lo, ring_lo + size); at most mid_capacity
     std::int64_t ring_lo = 0;
     const auto nblocks = static_cast<std::int64_t>(need_.size());
-    using Ptr = TokenPool::Ptr;
+    using Ptr = Token*;  // owned by tokens_
 
     auto read = [&](oneapi::tbb::flow_control& fc) -> Ptr {
       if (next_block == nblocks) {
         fc.stop();
-        return Ptr(nullptr, TokenPool::Return{&tokens_});
+        return nullptr;
       }
       Ptr t = tokens_.take();
       t->k0 = next_block * plan_.block;
@@ -245,18 +257,25 @@ public:
       for (const ValueStats& st : t->out_stats) output_stats_.merge(st);  // in plane order
       if (!encodes) out.write(t->out.data(), block_bytes(*t));
       for (const ChunkPtr& c : t->chunks) out.write_chunk(*c);
+      tokens_.give_back(t);
     };
 
     namespace tbb = oneapi::tbb;
-    tbb::parallel_pipeline(
-        static_cast<std::size_t>(plan_.tokens),
-        tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order, read) &
-            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, xy) &
-            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, link) &
-            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, zpass) &
-            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, cut) &
-            tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, encode) &
-            tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, write));
+    try {
+      tbb::parallel_pipeline(
+          static_cast<std::size_t>(plan_.tokens),
+          tbb::make_filter<void, Ptr>(tbb::filter_mode::serial_in_order, read) &
+              tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, xy) &
+              tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, link) &
+              tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, zpass) &
+              tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::serial_in_order, cut) &
+              tbb::make_filter<Ptr, Ptr>(tbb::filter_mode::parallel, encode) &
+              tbb::make_filter<Ptr, void>(tbb::filter_mode::serial_in_order, write));
+    } catch (...) {
+      ring.clear();
+      tokens_.release_all();  // the tokens in flight, and what they hold
+      throw;
+    }
     // Input planes no output plane reads still have to be consumed (and,
     // with --compare, counted).
     if (!setup_.compare) {

@@ -2,8 +2,8 @@
 // The streaming resampler: one 3-D volume in, one out, in bounded memory.
 //
 // A oneTBB parallel_pipeline of seven filters; a token is one output block of
-// `block` consecutive output planes (z), owned by a std::unique_ptr from a
-// fixed pool of `tokens` Token objects:
+// `block` consecutive output planes (z), a Token from a fixed pool of
+// `tokens` that owns them all (the filters pass plain pointers):
 //
 //   1 read   serial, in order: reads the input planes this block needs that
 //            no earlier block read (raw bytes, from a fixed pool);
