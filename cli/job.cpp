@@ -86,7 +86,7 @@ std::uint64_t peak_rss_bytes() {
 }
 
 JobPlan plan_job(const Options& o) {
-  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, {}, {}, {}, false, 1, {},
+  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, {}, {}, {}, false, 1, 0, {},
             GzipEngine::zlib};
   check_output_target(p.input, p.names, o.force);
   const nifti_image& h = p.input.header();
@@ -126,6 +126,14 @@ JobPlan plan_job(const Options& o) {
   p.setup.channels = channels_of(p.input.datatype());
   p.setup.in_swap = p.input.needs_swap();
   p.setup.out_datatype = p.setup.in_datatype;
+  p.output_datatype = p.input.datatype();  // RGB24/RGBA32 stay so; channels go through as uint8
+  if (o.datatype) {
+    if (p.setup.channels > 1)
+      throw Error(ExitCode::usage, "--datatype " + datatype_name(*o.datatype) + ": " +
+                                       datatype_name(p.input.datatype()) +
+                                       " input is resampled per channel and written as it came");
+    p.setup.out_datatype = p.output_datatype = *o.datatype;
+  }
 
   const bool float_output = p.setup.out_datatype == DT_FLOAT32 || p.setup.out_datatype == DT_FLOAT64;
   const GzipChoice gz = choose_gzip(o.gzip_engine, o.compression_level, float_output);
@@ -142,7 +150,7 @@ JobPlan plan_job(const Options& o) {
   }
   SerializedHeader probe = serialize_header(h, OutputGrid{{p.setup.grid.axis[0].m, p.setup.grid.axis[1].m,
                                                            p.setup.grid.axis[2].m}, {}, {}, {}, false,
-                                                          p.input.datatype()},
+                                                          p.output_datatype},
                                             p.input.nifti_version(), p.names.pair());
   p.output_version = probe.version;
   return p;
@@ -196,7 +204,7 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const GridPlan& g = p.setup.grid;
   OutputGrid og;
-  og.datatype = p.input.datatype();  // RGB24/RGBA32 stay so; channels went through as uint8
+  og.datatype = p.output_datatype;
   og.text = &p.input.raw_text();
   for (int k = 0; k < 3; ++k) {
     og.dims[k] = g.axis[k].m;

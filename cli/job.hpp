@@ -34,6 +34,7 @@ struct JobPlan {
   GeneralMemory general_memory;
   bool memory_limit_raised = false;  // default limit raised to the smallest working set
   int output_version = 1;            // NIfTI-1 or NIfTI-2
+  int output_datatype = 0;           // the input's, or --datatype
   std::string warning;               // e.g. qform/sform voxel sizes differ
   GzipEngine engine = GzipEngine::zlib;
   int level = 6;  // gzip's 1-9, for .gz outputs

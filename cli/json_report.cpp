@@ -34,7 +34,8 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
   nlohmann::json j;
   j["input"] = {{"path", p.input.path()}, {"datatype", datatype_name(p.input.datatype())},
                 {"nifti_version", p.input.nifti_version()}, {"volumes", p.input.volumes()}};
-  j["output"] = {{"path", o.output}, {"nifti_version", p.output_version}, {"gzip", p.names.gzip}};
+  j["output"] = {{"path", o.output}, {"datatype", datatype_name(p.output_datatype)},
+                 {"nifti_version", p.output_version}, {"gzip", p.names.gzip}};
   if (p.names.gzip) j["output"]["compression"] = {{"engine", to_string(p.engine)}, {"level", p.level}};
   j["plan"] = {{"dims_in", dims_in},
                {"dims_out", dims_out},

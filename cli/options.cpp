@@ -11,6 +11,7 @@
 #include "cli/option_table.hpp"
 #include "engine/memory_plan.hpp"
 #include "io/error.hpp"
+#include "io/nifti_header.hpp"
 
 namespace respace {
 namespace po = boost::program_options;
@@ -35,7 +36,7 @@ const char* kExamples =
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
     "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
     "Manifest (--manifest FILE, - for standard input): one job per line,\n"
-    "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--boundary/--fill/\n"
+    "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--boundary/--fill/--datatype/\n"
     "               --compression-level/--gzip-engine/--like/--affine/--crop/--crop-mm ...]\n"
     "  split like a shell line ('...', \"...\", \\ escapes); blank lines and lines starting\n"
     "  with # are skipped; paths are relative to the current folder. A line's option wins\n"
@@ -47,7 +48,7 @@ const char* kExamples =
 
 // The options a manifest line may give (is_job_option).
 const char* const kJobOptions[] = {"spacing", "xyz-spacing", "x-spacing", "y-spacing",         "z-spacing",
-                                   "size",    "grid",        "order",     "boundary",          "fill",
+                                   "size",    "grid",        "order",     "boundary",          "fill", "datatype",
                                    "compression-level",      "gzip-engine", "like",      "affine",
                                    "crop",    "crop-mm"};
 const char* const kAxes[3] = {"x-spacing", "y-spacing", "z-spacing"};
@@ -158,6 +159,9 @@ po::options_description visible_options() {
        "mirror for 2-3)")
       ("fill", po::value<double>()->default_value(0.0),
        "value outside the field of view, and beyond the edge with --boundary constant")
+      ("datatype", po::value<std::string>()->value_name("TYPE"),
+       "output type: uint8 int8 int16 uint16 int32 uint32 int64 uint64 float32 float64 (default: the input's; "
+       "integers rounded and clamped)")
       ("grid", po::value<std::string>(),
        "center (default) | origin | fov | corners: what stays fixed (see README)")
       ("threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")
@@ -242,6 +246,11 @@ void read_job_options(const po::variables_map& vm, Options& o) {
   }
   if (given(vm, "fill")) o.fill = vm["fill"].as<double>();
   if (!std::isfinite(o.fill) && !std::isnan(o.fill)) usage("--fill must be a finite number or nan");
+  if (given(vm, "datatype")) {
+    o.datatype = scalar_datatype_named(vm["datatype"].as<std::string>());
+    if (*o.datatype == 0)
+      usage("--datatype must be one of uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64");
+  }
   if (given(vm, "compression-level")) {
     o.compression_level = vm["compression-level"].as<int>();
     if (*o.compression_level < 1 || *o.compression_level > 9) usage("--compression-level must be 1 to 9");

@@ -36,6 +36,7 @@ struct Options {
   int order = 1;
   std::optional<Boundary> boundary;  // default: default_boundary(order)
   double fill = 0;
+  std::optional<int> datatype;  // --datatype: the output's (NIfTI code); default the input's
   int threads = 0;  // 0: all cores
   std::optional<std::uint64_t> memory_limit;
   std::optional<int> compression_level;   // default: choose_gzip()

@@ -36,7 +36,11 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   os << "  shape          " << ax[0].n << " x " << ax[1].n << " x " << ax[2].n << "\n";
   os << "  spacing        " << triple(ax[0].spacing_in, ax[1].spacing_in, ax[2].spacing_in) << " mm  ("
      << triple(ax[0].spacing_in * 1000, ax[1].spacing_in * 1000, ax[2].spacing_in * 1000, "%.4g") << " um)\n";
-  os << "Target spacing   " << triple(ax[0].target, ax[1].target, ax[2].target) << " mm\n";
+  // The requested spacing; on an axis with none requested (--size, --like,
+  // --affine, --crop) the output grid's.
+  double target[3];
+  for (int k = 0; k < 3; ++k) target[k] = o.grid.spacing[static_cast<std::size_t>(k)] ? ax[k].target : column_norm(g.primary_out, k);
+  os << "Target spacing   " << triple(target[0], target[1], target[2]) << " mm\n";
   os << "  zoom factor    ";
   for (int k = 0; k < 3; ++k)
     os << "xyz"[k] << " " << fmt("%.4f", static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n)) << " ("
@@ -49,7 +53,7 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
     os << "  prefilter      exact, truncated at a halo of " << spline_halo(static_cast<int>(p.setup.order))
        << " samples per side (tail <= " << kSplineTolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
-     << ", " << datatype_name(p.input.datatype())
+     << ", " << datatype_name(p.output_datatype)
      << (p.names.gzip ? ", gzip level " + std::to_string(p.level) + " (" + to_string(p.engine) +
                             (p.engine == GzipEngine::isal ? " level " + std::to_string(engine_level(p.engine, p.level)) : std::string()) + ")"
                       : std::string())

@@ -117,6 +117,13 @@ std::string datatype_name(int datatype) {
   }
 }
 
+int scalar_datatype_named(const std::string& name) {
+  for (int dt : {DT_UINT8, DT_INT8, DT_INT16, DT_UINT16, DT_INT32, DT_UINT32, DT_INT64, DT_UINT64, DT_FLOAT32,
+                 DT_FLOAT64})
+    if (datatype_name(dt) == name) return dt;
+  return 0;
+}
+
 InputVolume InputVolume::open(const std::string& path) {
   {  // A clear message for the common case before nifticlib says anything.
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

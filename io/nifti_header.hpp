@@ -68,6 +68,8 @@ private:
 
 // Name of a NIfTI datatype code, for messages ("float32", "complex64", ...).
 std::string datatype_name(int datatype);
+// The scalar datatype named by datatype_name() (uint8 ... float64), or 0.
+int scalar_datatype_named(const std::string& name);
 
 // Bytes per voxel of a supported scalar datatype, or 0 when unsupported.
 int scalar_bytes(int datatype);

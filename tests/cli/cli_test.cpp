@@ -4,10 +4,12 @@
 // gzip, and the peak memory of a run on a volume over 1 GiB.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -403,6 +405,89 @@ TEST_F(Batch, OutputNames) {
   EXPECT_EQ(batch_output_name("brain.nii", "o", ""), "o/brain.nii");
   EXPECT_EQ(batch_output_name("pair.img", "o", "_s"), "o/pair_s.hdr");
   EXPECT_EQ(batch_output_name("pair.hdr.gz", "o", ""), "o/pair.hdr.gz");
+}
+
+}  // namespace
+}  // namespace respace
+
+namespace respace {
+namespace {
+
+// A single-file NIfTI-1 of nx*ny*nz voxels of `datatype` (pixdim 1, no
+// qform or sform) holding `bytes`.
+void write_nii(const std::string& path, int nx, int ny, int nz, int datatype, const std::vector<unsigned char>& bytes) {
+  nifti_1_header h{};
+  h.sizeof_hdr = 348;
+  h.dim[0] = 3;
+  h.dim[1] = static_cast<short>(nx);
+  h.dim[2] = static_cast<short>(ny);
+  h.dim[3] = static_cast<short>(nz);
+  h.datatype = static_cast<short>(datatype);
+  h.bitpix = static_cast<short>(8 * (datatype == DT_RGB24 ? 3 : scalar_bytes(datatype)));
+  for (int k = 0; k < 4; ++k) h.pixdim[k] = 1;
+  h.vox_offset = 352;
+  h.scl_slope = 1;
+  std::memcpy(h.magic, "n+1", 4);
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(&h), sizeof h);
+  f.write("\0\0\0\0", 4);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+template <class T>
+std::vector<T> read_values(const std::string& path) {
+  const InputVolume v = InputVolume::open(path);
+  EXPECT_EQ(scalar_bytes(v.datatype()), static_cast<int>(sizeof(T)));
+  std::vector<T> out(static_cast<std::size_t>(v.data_bytes() / sizeof(T)));
+  v.open_data()->read_exact(out.data(), out.size() * sizeof(T));
+  return out;
+}
+
+// --datatype converts the stored values: integers rounded half away from
+// zero and clamped to the type's range, NaN to 0; the header says the new
+// type. Same on the separable and the general path.
+TEST_F(Cli, DatatypeConvertsRoundsAndClamps) {
+  const std::vector<float> values = {-300.5f, -2.5f, -0.5f, 0.49f, 0.5f, 2.5f, 127.5f, 254.5f,
+                                     40000.f, -1e10f, std::nanf(""), 7.25f};
+  std::vector<unsigned char> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  write_nii(file("in.nii"), 4, 3, 1, DT_FLOAT32, bytes);
+  std::ofstream(file("flip.txt")) << "-1 0 0 3\n0 1 0 0\n0 0 1 0\n0 0 0 1\n";  // x reversed
+  for (const bool general : {false, true}) {
+    std::vector<std::string> grid = {"--spacing", "1", "1", "1"};
+    if (general) grid = {"--affine", file("flip.txt"), "--order", "0"};
+    auto at = [&](std::size_t i) { return general ? (i / 4) * 4 + 3 - i % 4 : i; };  // input index of output i
+    for (const auto& [type, code] : {std::pair{"int16", DT_INT16}, {"uint8", DT_UINT8}, {"float64", DT_FLOAT64}}) {
+      std::vector<std::string> args = {file("in.nii"), file(std::string("out_") + type + ".nii"), "--datatype", type};
+      args.insert(args.end(), grid.begin(), grid.end());
+      args.push_back("--force");
+      ChildResult r = respace(args);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_NE(r.out.find(std::string("NIfTI-1, ") + type), std::string::npos) << r.out;
+      EXPECT_EQ(InputVolume::open(file(std::string("out_") + type + ".nii")).datatype(), code);
+    }
+    const std::vector<std::int16_t> i16 = {-301, -3, -1, 0, 1, 3, 128, 255, 32767, -32768, 0, 7};
+    const std::vector<std::uint8_t> u8 = {0, 0, 0, 0, 1, 3, 128, 255, 255, 0, 0, 7};
+    const std::vector<std::int16_t> got16 = read_values<std::int16_t>(file("out_int16.nii"));
+    const std::vector<std::uint8_t> got8 = read_values<std::uint8_t>(file("out_uint8.nii"));
+    const std::vector<double> got64 = read_values<double>(file("out_float64.nii"));
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ(got16[i], i16[at(i)]) << i << (general ? " general" : " separable");
+      EXPECT_EQ(got8[i], u8[at(i)]) << i << (general ? " general" : " separable");
+      if (std::isnan(values[at(i)]))
+        EXPECT_TRUE(std::isnan(got64[i]));
+      else
+        EXPECT_EQ(got64[i], static_cast<double>(values[at(i)])) << i;
+    }
+  }
+  // RGB is resampled per channel and written as it came.
+  write_nii(file("rgb.nii"), 2, 2, 1, DT_RGB24, std::vector<unsigned char>(12, 9));
+  ChildResult r = respace({file("rgb.nii"), file("o.nii"), "--spacing", "1", "1", "1", "--datatype", "int16"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("per channel"), std::string::npos) << r.err;
+  r = respace({file("in.nii"), file("o.nii"), "--spacing", "1", "1", "1", "--datatype", "float16"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(file("o.nii")));
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ TEST_F(Manifest, PerLineOptionsAreApplied) {
       file("b.nii.gz") + " " + file("out/b.nii.gz") + " --size 10 11 12 --order 3\n" +
       file("c.nii.gz") + " " + file("out/c.nii") + " --x-spacing 0.2 --boundary mirror\n" +
       file("d.nii.gz") + " " + file("out/d.nii.gz") + " --xyz-spacing 0.3 0.3 0.3 --grid corners --compression-level 9 --gzip-engine zlib\n" +
-      file("e.nii.gz") + " " + file("out/e.nii.gz") + " --order 1 --fill 7\n");
+      file("e.nii.gz") + " " + file("out/e.nii.gz") + " --order 1 --fill 7 --datatype int16\n");
   ChildResult r = respace({"--manifest", m, "--spacing", "0.15", "0.15", "0.15", "--order", "0", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = json_lines(r.out);
@@ -108,6 +108,9 @@ TEST_F(Manifest, PerLineOptionsAreApplied) {
   EXPECT_EQ(j[3]["output"]["compression"]["engine"], "zlib");
   EXPECT_EQ(j[4]["plan"]["fill"], 7.0);
   EXPECT_EQ(j[0]["plan"]["fill"], 0.0);
+  EXPECT_EQ(j[4]["output"]["datatype"], "int16");
+  EXPECT_EQ(InputVolume::open(file(names[4])).datatype(), DT_INT16);
+  EXPECT_EQ(j[0]["output"]["datatype"], "float32");
 }
 
 // Every line is checked before any job runs: a bad line anywhere exits 2 with
