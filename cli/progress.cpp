@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cli/options.hpp"
+#include "io/atomic_file.hpp"
 
 namespace respace {
 namespace {
@@ -90,6 +91,7 @@ Progress::Progress(std::string label, std::uint64_t total, int fd) : label_(std:
 Progress::~Progress() {
   stop();
   if (!ended_ && width_ > 0) write_all(fd_, "\r" + std::string(width_, ' ') + "\r");
+  set_open_line(-1);
 }
 
 std::unique_ptr<ByteSource> Progress::watch(std::unique_ptr<ByteSource> in) {
@@ -103,6 +105,7 @@ void Progress::done() {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   draw(progress_line(label_, total_, total_, seconds, true));
   write_all(fd_, "\n");
+  set_open_line(-1);
   ended_ = true;
 }
 
@@ -130,6 +133,7 @@ void Progress::draw(const std::string& line) {
   std::string out = "\r" + line;
   if (line.size() < width_) out += std::string(width_ - line.size(), ' ');
   write_all(fd_, out);
+  set_open_line(fd_);  // Ctrl-C now ends this line (io/atomic_file.hpp)
   width_ = line.size();
 }
 

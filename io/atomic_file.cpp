@@ -28,10 +28,16 @@ int claim_slot(const char* path) {
   return -1;  // table full: the file is still removed by the destructor
 }
 
+std::atomic<int> g_open_line{-1};
+
 extern "C" void on_fatal_signal(int sig) {
   for (auto& slot : g_pending) {
     const char* p = slot.load();
     if (p) ::unlink(p);
+  }
+  const int fd = g_open_line.load();
+  if (fd >= 0 && ::write(fd, "\n", 1) < 0) {
+    // nothing more to do on the way out
   }
   ::_exit(128 + sig);
 }
@@ -102,6 +108,8 @@ AtomicFile::~AtomicFile() {
     delete[] p;
   }
 }
+
+void set_open_line(int fd) { g_open_line.store(fd); }
 
 void install_cleanup_signal_handlers() {
   struct sigaction sa;

@@ -69,4 +69,8 @@ constexpr int kMaxPending = 8;
 // temporary file and exit(128 + signal). Call once from main().
 void install_cleanup_signal_handlers();
 
+// A terminal line that such a signal should end with a newline before the
+// process exits (the progress bar's, cli/progress.hpp), or -1 for none.
+void set_open_line(int fd);
+
 }  // namespace respace

@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,8 @@ struct PtyResult {
   std::string screen;  // everything the child wrote to its terminal (stdout and stderr)
 };
 
-PtyResult run_in_pty(const std::vector<std::string>& argv) {
+// With `interrupt`, SIGINT goes to the child once it has drawn a bar frame.
+PtyResult run_in_pty(const std::vector<std::string>& argv, bool interrupt = false) {
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid == 0) {
@@ -43,9 +45,13 @@ PtyResult run_in_pty(const std::vector<std::string>& argv) {
   char buf[4096];
   for (;;) {  // until EIO: the child's side of the terminal is closed
     const ssize_t n = ::read(master, buf, sizeof buf);
-    if (n > 0) r.screen.append(buf, static_cast<std::size_t>(n));
-    else if (n < 0 && errno == EINTR) continue;
-    else break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    r.screen.append(buf, static_cast<std::size_t>(n));
+    if (interrupt && r.screen.find("%  ") != std::string::npos) {
+      ::kill(pid, SIGINT);
+      interrupt = false;
+    }
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -156,6 +162,18 @@ TEST_F(ProgressCli, FailureClearsTheLineBeforeTheError) {
     EXPECT_EQ(blank.find_first_not_of(' '), std::string::npos) << "cleared with blanks: [" << blank << "]";
   }
   EXPECT_FALSE(fs::exists(file("out.nii.gz")));
+}
+
+// Ctrl-C mid-bar: the output is removed and the bar's line is ended, so the
+// shell's prompt starts on a line of its own.
+TEST_F(ProgressCli, InterruptEndsTheLine) {
+  make_volume("big.nii.gz", 384, 384, 96);
+  const PtyResult r = run_in_pty(slow_job("big.nii.gz", "out.nii.gz"), true);
+  EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.screen;
+  ASSERT_FALSE(frames(r.screen).empty()) << r.screen;
+  ASSERT_GE(r.screen.size(), 2u);
+  EXPECT_EQ(r.screen.substr(r.screen.size() - 2), "\r\n") << r.screen;  // the terminal's \n
+  EXPECT_EQ(entries(), std::vector<std::string>{"big.nii.gz"});
 }
 
 TEST(ProgressLine, Format) {
