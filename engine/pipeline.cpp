@@ -228,12 +228,14 @@ public:
     auto zpass = [&](Ptr t) -> Ptr {
       if (hooks.before_z) hooks.before_z(t->k0);
       t->out = out_pool_.acquire();
-      if (setup_.compare) t->out_stats.assign(static_cast<std::size_t>(t->k1 - t->k0), ValueStats{});
+      // The general path's coefficient pass: only the input's statistics count.
+      const bool out_stats = setup_.compare && !setup_.coefficients;
+      if (out_stats) t->out_stats.assign(static_cast<std::size_t>(t->k1 - t->k0), ValueStats{});
       oneapi::tbb::parallel_for(t->k0, t->k1, [&](std::int64_t k) {
         Scratch<W>& s = scratch_.local();
         s.row.resize(static_cast<std::size_t>(X_.m));
         write_plane(*t, k, s.row.data());
-        if (setup_.compare) t->out_stats[static_cast<std::size_t>(k - t->k0)] = plane_stats(*t, k, s.row.data());
+        if (out_stats) t->out_stats[static_cast<std::size_t>(k - t->k0)] = plane_stats(*t, k, s.row.data());
       });
       t->taps.clear();
       return t;

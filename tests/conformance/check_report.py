@@ -98,6 +98,31 @@ def main():
         same = all(x["compare"] == j["compare"] for x in outs)
         check(f"{src}: compare identical for threads 1/2/3, blocks 1/7/64", same)
 
+    # --compare on the general path (a rotation): both sides still equal numpy's.
+    t = np.radians(7.0)
+    W = np.eye(4)
+    W[:2, :2] = [[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]
+    np.savetxt(w("rot7.txt"), W)
+    for src in ("f.nii.gz", "i.nii.gz"):
+        got_by_threads = []
+        for threads in ("1", "2"):
+            out = w(f"rot_{threads}_{src}")
+            code, stdout, stderr = run([w(src), out, "--affine", w("rot7.txt"), "--json", "--compare", "--force",
+                                        "--threads", threads], args.respace)
+            check(f"{src} rotated, threads {threads}: exit 0", code == 0, stderr)
+            if code != 0:
+                continue
+            j = json.loads(stdout)
+            check(f"{src} rotated: general path", j["plan"]["path"] == "general", j["plan"]["path"])
+            got_by_threads.append(j["compare"])
+            for side, image in (("input", nib.load(w(src))), ("output", nib.load(out))):
+                want = stats(image.get_fdata())
+                got = j["compare"][side]
+                ok = got["count"] == want["count"] and all(close(got[k], want[k], 1e-9) for k in ("min", "max", "mean", "std"))
+                check(f"{src} rotated: compare.{side} = numpy", ok, f"{got} vs {want}")
+        check(f"{src} rotated: compare identical for threads 1/2",
+              len(got_by_threads) == 2 and got_by_threads[0] == got_by_threads[1])
+
     # Errors: exit code, one JSON object with the code and message, nothing else on stdout.
     code, stdout, stderr = run([w("missing.nii.gz"), w("x.nii.gz"), "--spacing", "1", "1", "1", "--json"], args.respace)
     try:
