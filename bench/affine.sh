@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The general (affine) path against nibabel + scipy.ndimage.affine_transform.
+#
+#   bash bench/affine.sh [N]      (default 256: N^3 float32 at 0.1 mm)
+#
+# Three world transforms about the volume's centre: a 5-degree rotation
+# within the slices and a 5-degree tilt out of them (respace samples both
+# from a ring of planes in memory), and a 90-degree x<->z turn (every plane
+# for every output plane: a ring of the whole volume while its coefficients
+# fit the default 256M limit, the temporary file from N = 384 on). Orders 1
+# and 3, .nii.gz output. Prints wall and CPU seconds,
+# peak RSS, which source respace used, and scipy/respace. respace's time is
+# the fastest of 3 runs; scipy's is one run. scipy is skipped when numpy,
+# scipy or nibabel are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-256}
+bash scripts/build.sh release >/dev/null
+BIN=build/release/cli/respace
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+build/release/bench/respace_make_volume "$work/in.nii.gz" "$N" "$N" "$N" --spacing 0.1 --pattern specimen >/dev/null
+have_scipy=1
+"$PY" -c "import numpy, scipy, nibabel" 2>/dev/null || have_scipy=0
+# W = T(c) R T(-c) in world mm, c the centre voxel's position.
+for name in rot5z tilt5x turn90; do
+  awk -v n="$N" -v name="$name" 'BEGIN {
+    c = (n - 1) / 2 * 0.1; t = 5 * atan2(0, -1) / 180; C = cos(t); S = sin(t)
+    for (i = 0; i < 3; i++) for (j = 0; j < 3; j++) R[i, j] = (i == j)
+    if (name == "rot5z") { R[0,0] = C; R[0,1] = -S; R[1,0] = S; R[1,1] = C }
+    if (name == "tilt5x") { R[1,1] = C; R[1,2] = -S; R[2,1] = S; R[2,2] = C }
+    if (name == "turn90") { R[0,0] = 0; R[0,2] = 1; R[2,0] = 1; R[2,2] = 0 }
+    for (i = 0; i < 3; i++) {
+      o = c; for (j = 0; j < 3; j++) o -= R[i, j] * c
+      printf "%.17g %.17g %.17g %.17g\n", R[i,0], R[i,1], R[i,2], o
+    }
+    print "0 0 0 1" }' > "$work/$name.txt"
+done
+
+measure() {  # measure COMMAND... -> "wall cpu rss_mib"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" >/dev/null
+  read -r wall user sys rss < "$work/t"
+  echo "$wall $(awk "BEGIN{print $user+$sys}") $((rss / 1024))"
+}
+
+echo "respace affine benchmark: ${N}^3 float32 (specimen), $(nproc) cores, $(date -I)"
+printf "%-7s %-5s %-9s %8s %8s %8s  %8s %8s %8s %8s\n" transform order source wall_s cpu_s rss_MiB \
+  scipy_s cpu_s rss_MiB ratio
+for name in rot5z tilt5x turn90; do
+  for order in 1 3; do
+    best=""
+    for _ in 1 2 3; do
+      r=$(measure "$BIN" "$work/in.nii.gz" "$work/r.nii.gz" --affine "$work/$name.txt" --order "$order" --force --quiet)
+      if [ -z "$best" ] || awk "BEGIN{exit !(${r%% *} < ${best%% *})}"; then best=$r; fi
+    done
+    source=$("$BIN" "$work/in.nii.gz" "$work/d.nii.gz" --affine "$work/$name.txt" --order "$order" --dry-run --json |
+             "$PY" -c 'import json,sys; print(json.load(sys.stdin)["plan"]["general_input"])' 2>/dev/null || echo "?")
+    if [ "$have_scipy" = 1 ]; then
+      s=$(measure "$PY" bench/peers/scipy_affine.py "$work/in.nii.gz" "$work/s.nii.gz" "$work/$name.txt" "$order")
+      ratio=$(awk "BEGIN{printf \"%.1fx\", ${s%% *} / ${best%% *}}")
+    else
+      s="- - -"; ratio="-"
+    fi
+    read -r w c m <<< "$best"
+    read -r sw sc sm <<< "$s"
+    printf "%-7s %-5s %-9s %8s %8s %8s  %8s %8s %8s %8s\n" "$name" "$order" "$source" "$w" "$c" "$m" "$sw" "$sc" "$sm" "$ratio"
+  done
+done
