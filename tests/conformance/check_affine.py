@@ -45,14 +45,11 @@ both accepted) and, at order 0, positions within 1e-7 of a .5 tie on some axis
 (skipped).  scipy's 'reflect' prefilter is approximate on axes shorter than
 ~8 voxels; every input axis here is 12 voxels or more.
 """
-import argparse
-import concurrent.futures
 import glob
 import gzip
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -66,7 +63,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
-from conformance_util import (Ctx, run_respace, tail, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
+from conformance_util import (start, run_cases, header_affine, extend_index, run_respace, tail, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
 
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
@@ -117,15 +114,6 @@ def write_nifti(fname, hdr, data):
         raw = gzip.compress(raw)
     with open(fname, "wb") as f:
         f.write(raw)
-
-
-def header_affine(hdr):
-    """The affine respace uses: sform, else qform, else pixdim."""
-    if hdr["sform_code"] > 0:
-        return hdr.get_sform(coded=False)
-    if hdr["qform_code"] > 0:
-        return hdr.get_qform(coded=False)
-    return np.diag(list(hdr["pixdim"][1:4].astype(np.float64)) + [1.0])
 
 
 def check_file(fname):
@@ -315,24 +303,6 @@ SCIPY_MODE = {"nearest": "nearest", "mirror": "mirror", "reflect": "reflect",
 def positions(V, out_shape):
     idx = np.indices(out_shape, dtype=np.float64).reshape(3, -1)
     return (V[:3, :3] @ idx + V[:3, 3:4]).reshape((3,) + tuple(out_shape))
-
-
-def extend_index(i, n, boundary):
-    """Integer index I mapped into [0, n-1] by BOUNDARY, plus the mask of the
-    indices that read the fill value instead (constant)."""
-    valid = np.ones(i.shape, bool)
-    if boundary == "nearest":
-        j = np.clip(i, 0, n - 1)
-    elif boundary == "mirror":
-        j = np.mod(i, 2 * (n - 1))
-        j = np.where(j > n - 1, 2 * (n - 1) - j, j)
-    elif boundary == "reflect":
-        j = np.mod(i, 2 * n)
-        j = np.where(j > n - 1, 2 * n - 1 - j, j)
-    else:  # constant
-        valid = (i >= 0) & (i <= n - 1)
-        j = np.clip(i, 0, n - 1)
-    return j, valid
 
 
 def order0(vol, p, boundary, fill):
@@ -663,12 +633,11 @@ def case_itk(rel, order, boundary, centre, kind="AffineTransform_double_3_3"):
     return probs, ""
 
 
-def case_int16(order, boundary, fill, lo, hi, label):
-    """int16 through the general path: rounded half away from zero, clamped."""
-    d = fresh_dir(f"int16_{label}")
-    f = smooth_field(IN_SHAPE, 55 + order, lo, hi)
-    data = np.round(f).astype(np.int16)
-    hdr = in_header(IN_SHAPE, np.int16)
+def run_oblique(d, hdr, data, order, boundary, fill):
+    """Writes DATA with HDR into D and runs respace on it with the oblique
+    relation (--affine) at ORDER, BOUNDARY and FILL (None: the default),
+    checking the general path and the output file. Returns (problems, output
+    array or None when respace failed, output header, input header, V)."""
     inp = os.path.join(d, "in.nii.gz")
     write_nifti(inp, hdr, data)
     ih = read_raw_header(inp)
@@ -681,16 +650,27 @@ def case_int16(order, boundary, fill, lo, hi, label):
         args += ["--fill", fill]
     probs, j = run_json(args, d)
     if j is None:
-        return probs, ""
+        return probs, None, None, ih, None
     if j["plan"].get("path") != "general":
         probs.append(f"path {j['plan'].get('path')}")
     probs += check_file(out)
     img, got, oh = load_out(out)
+    A = header_affine(ih)
+    return probs, got, oh, ih, np.linalg.inv(A) @ W @ A
+
+
+def case_int16(order, boundary, fill, lo, hi, label):
+    """int16 through the general path: rounded half away from zero, clamped."""
+    d = fresh_dir(f"int16_{label}")
+    f = smooth_field(IN_SHAPE, 55 + order, lo, hi)
+    data = np.round(f).astype(np.int16)
+    probs, got, oh, ih, V = run_oblique(d, in_header(IN_SHAPE, np.int16), data,
+                                        order, boundary, fill)
+    if got is None:
+        return probs, ""
     if got.dtype != np.int16 or got.shape != IN_SHAPE:
         return probs + [f"output {got.shape} {got.dtype}, expected int16"], ""
     probs += check_geometry(oh, ih)
-    A = header_affine(ih)
-    V = np.linalg.inv(A) @ W @ A
     # tie window: 1e-3 at order 1; at orders 2-3 the contract's B-spline
     # allowance, 1e-5 of the data range (respace's truncated prefilter)
     rng = float(data.max()) - float(data.min())  # (np.ptp wraps in int16)
@@ -710,31 +690,15 @@ def case_4d(order, boundary, fill):
     shape = IN_SHAPE + (2,)
     data = smooth_field(shape, 91 + order, -40.0, 120.0).astype(np.float32)
     data[..., 1] = 200.0 - 1.5 * data[..., 1]  # different range, not a copy
-    hdr = in_header(shape, np.float32)
-    inp = os.path.join(d, "in.nii.gz")
-    write_nifti(inp, hdr, data)
-    ih = read_raw_header(inp)
-    W = rel_oblique()
-    write_plain(os.path.join(d, "w.txt"), W)
-    out = os.path.join(d, "out.nii.gz")
-    args = [inp, out, "--affine", os.path.join(d, "w.txt"), "--order", order,
-            "--boundary", boundary]
-    if fill is not None:
-        args += ["--fill", fill]
-    probs, j = run_json(args, d)
-    if j is None:
+    probs, got, oh, ih, V = run_oblique(d, in_header(shape, np.float32), data,
+                                        order, boundary, fill)
+    if got is None:
         return probs, ""
-    if j["plan"].get("path") != "general":
-        probs.append(f"path {j['plan'].get('path')}")
-    probs += check_file(out)
-    img, got, oh = load_out(out)
     if got.shape != shape:
         return probs + [f"output shape {got.shape} != {shape}"], ""
     probs += check_geometry(oh, ih)
     if int(oh["dim"][4]) != 2:
         probs.append(f"dim[4] {int(oh['dim'][4])} != 2")
-    A = header_affine(ih)
-    V = np.linalg.inv(A) @ W @ A
     errs = []
     for v in range(2):
         p, err, _ = compare_float(got[..., v], data[..., v].astype(np.float64), V,
@@ -843,48 +807,10 @@ def all_cases():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--respace", default="build/release/cli/respace")
-    ap.add_argument("--workdir", default="/tmp/respace-affine")
-    ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
-    ap.add_argument("-k", dest="pattern", default="", help="only cases containing")
-    opts = ap.parse_args()
-    Ctx.respace = os.path.abspath(opts.respace)
-    Ctx.workdir = os.path.abspath(opts.workdir)
-    os.makedirs(Ctx.workdir, exist_ok=True)
-    if not shutil.which("gzip"):
-        print("SKIP: gzip not found")
-        return 77
-    if not os.access(Ctx.respace, os.X_OK):
-        print(f"FAIL setup: respace binary not found at {Ctx.respace}")
-        print("0 passed, 1 failed")
-        return 1
-    rc, so, se = run_respace(["--version"], timeout=60)
-    if rc != 0:
-        print(f"FAIL setup: '{Ctx.respace} --version' exited {rc}: {tail(se)}")
-        print("0 passed, 1 failed")
-        return 1
-
-    cases = [c for c in all_cases() if opts.pattern in c[0]]
-
-    def guarded(fn):
-        try:
-            return fn()
-        except Exception as exc:  # a crash in a case is a failure of that case
-            return [f"exception {type(exc).__name__}: {exc}"], ""
-
-    passed = failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs)) as pool:
-        futures = [(name, pool.submit(guarded, fn)) for name, fn in cases]
-        for name, fut in futures:
-            probs, summary = fut.result()
-            if probs:
-                failed += 1
-                print(f"FAIL {name}: " + "; ".join(probs), flush=True)
-            else:
-                passed += 1
-                print(f"ok {name}" + (f" ({summary})" if summary else ""),
-                      flush=True)
+    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-affine")
+    if opts is None:
+        return code
+    passed, failed = run_cases(all_cases(), opts)
     if SCIPY_NOTES["order0_mirror_half"]:
         print(f"note: at {SCIPY_NOTES['order0_mirror_half']} order-0 samples "
               "(exact p = -1/2, --boundary mirror) scipy's value differs from the "

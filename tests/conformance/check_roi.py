@@ -37,11 +37,9 @@ Prints one line per case, the measured offsets, then "N passed, N failed".
 Exit status: 0 all passed, 1 any failure, 77 when numpy / scipy / nibabel
 are not importable (skip).
 """
-import argparse
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 import warnings
@@ -54,7 +52,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
-from conformance_util import (Ctx, run_respace, tail, fresh_dir, read_raw_header)  # noqa: E402
+from conformance_util import (start, run_cases, run_respace, tail, fresh_dir, read_raw_header)  # noqa: E402
 
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
@@ -341,26 +339,9 @@ def crop_semantics(order, boundary, request):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--respace", default="build/release/cli/respace")
-    ap.add_argument("--workdir", default="/tmp/respace-roi")
-    ap.add_argument("-k", dest="pattern", default="", help="only cases containing")
-    opts = ap.parse_args()
-    Ctx.respace = os.path.abspath(opts.respace)
-    Ctx.workdir = os.path.abspath(opts.workdir)
-    os.makedirs(Ctx.workdir, exist_ok=True)
-    if not shutil.which("gzip"):
-        print("SKIP: gzip not found")
-        return 77
-    if not os.access(Ctx.respace, os.X_OK):
-        print(f"FAIL setup: respace binary not found at {Ctx.respace}")
-        print("0 passed, 1 failed")
-        return 1
-    rc, so, se = run_respace(["--version"], timeout=60)
-    if rc != 0:
-        print(f"FAIL setup: '{Ctx.respace} --version' exited {rc}: {tail(se)}")
-        print("0 passed, 1 failed")
-        return 1
+    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-roi", parallel=False)
+    if opts is None:
+        return code
 
     exps = {2: Experiment(2), 3: Experiment(3)}
     cases = []
@@ -375,20 +356,7 @@ def main():
               for req in ("size", "spacing")
               for o, b in ((0, "nearest"), (1, "nearest"), (1, "constant"),
                            (3, "mirror"), (3, "reflect"), (2, "constant"))]
-    passed = failed = 0
-    for name, fn in cases:
-        if opts.pattern not in name:
-            continue
-        try:
-            probs, summary = fn()
-        except Exception as exc:  # a crash in a case is a failure of that case
-            probs, summary = [f"exception {type(exc).__name__}: {exc}"], ""
-        if probs:
-            failed += 1
-            print(f"FAIL {name}: " + "; ".join(probs), flush=True)
-        else:
-            passed += 1
-            print(f"ok {name}" + (f" ({summary})" if summary else ""), flush=True)
+    passed, failed = run_cases(cases, opts)
     offsets = [o for e in exps.values() for o in e.offsets]
     if offsets:
         print("measured offsets of the point mapped back (input voxels):")

@@ -48,11 +48,8 @@ Contract implemented by the reference below:
   The streamed result must not depend on the block depth (hidden option
   --block-planes N) nor on --threads: decompressed outputs byte-identical.
 """
-import argparse
-import concurrent.futures
 import gzip
 import os
-import shutil
 import subprocess
 import sys
 import warnings
@@ -65,7 +62,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
-from conformance_util import (Ctx, run_respace, tail, path, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
+from conformance_util import (start, run_cases, header_affine, extend_index, run_respace, tail, path, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
 
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
@@ -151,15 +148,6 @@ def write_nifti(fname, hdr, data, extension=b"", members=1):
             f.write(gzip.compress(raw[lo:hi]))
 
 
-def input_affine(hdr):
-    """The affine respace must use (SPEC: sform, else qform, else pixdim)."""
-    if hdr["sform_code"] > 0:
-        return hdr.get_sform(coded=False)
-    if hdr["qform_code"] > 0:
-        return hdr.get_qform(coded=False)
-    return np.diag(list(hdr["pixdim"][1:4].astype(np.float64)) + [1.0])
-
-
 def is_wide(dt):
     """Types whose working precision must be float64 (SPEC section 4)."""
     dt = np.dtype(dt)
@@ -223,27 +211,6 @@ SCIPY_MODE = {"nearest": "nearest", "mirror": "mirror", "reflect": "reflect",
 
 def default_boundary(order):
     return "nearest" if order <= 1 else "mirror"
-
-
-def extend_index(i, n, boundary):
-    """Index I (int array) mapped into [0, n-1] by BOUNDARY, plus a mask of
-    the indices that read the fill value instead (constant)."""
-    valid = np.ones(i.shape, bool)
-    if boundary == "nearest":
-        j = np.clip(i, 0, n - 1)
-    elif boundary == "mirror":
-        if n == 1:
-            j = np.zeros_like(i)
-        else:
-            j = np.mod(i, 2 * (n - 1))
-            j = np.where(j > n - 1, 2 * (n - 1) - j, j)
-    elif boundary == "reflect":
-        j = np.mod(i, 2 * n)
-        j = np.where(j > n - 1, 2 * n - 1 - j, j)
-    else:  # constant
-        valid = (i >= 0) & (i <= n - 1)
-        j = np.clip(i, 0, n - 1)
-    return j, valid
 
 
 def reference(vol, pl, order, boundary=None, fill=0.0):
@@ -314,7 +281,7 @@ def check_geometry(ih, oh, pl):
     for code in ("sform_code", "qform_code"):
         if int(oh[code]) != int(ih[code]):
             probs.append(f"{code} {int(oh[code])} != {int(ih[code])}")
-    A = input_affine(ih)
+    A = header_affine(ih)
     got_s = oh.get_sform(coded=False)
     exp_s = ih.get_sform(coded=False) @ M
     ok, err = affine_close(got_s, exp_s)
@@ -446,7 +413,7 @@ def resample_case(name, data, hdr, args, targets=None, size=None, grid="center",
     if so.strip():
         probs.append(f"--quiet run printed on stdout: {tail(so, 120)}")
     img, raw, oh = load_output(out)
-    A = input_affine(ih)
+    A = header_affine(ih)
     s = np.linalg.norm(A[:3, :3], axis=0)
     pl = plan(data.shape[:3], s, targets, size, grid)
     exp_shape = tuple(p[0] for p in pl) + tuple(data.shape[3:])
@@ -591,7 +558,7 @@ def case_fill(order, dtype=np.float32):
     probs = resample_case(name, data, hdr, ["--x-spacing", "0.055", "--grid",
                                             "origin", "--order", str(order)],
                           t, None, "origin", order)
-    s = np.linalg.norm(input_affine(hdr)[:3, :3], axis=0)
+    s = np.linalg.norm(header_affine(hdr)[:3, :3], axis=0)
     m, r, a = plan(g["shape"], s, t, None, "origin")[0]
     if not a + (m - 1) * r > g["shape"][0] - 0.5 + 1e-2:
         probs.append("test design: no sample clearly outside the FOV")
@@ -837,7 +804,7 @@ def case_default_boundary(order):
     name = f"default_boundary_o{order}"
     probs = resample_case(name, data, hdr, XDOWN_YUP[0] + ["--order", str(order)],
                           XDOWN_YUP[1], None, "center", order)
-    pl = plan(data.shape, np.linalg.norm(input_affine(hdr)[:3, :3], axis=0),
+    pl = plan(data.shape, np.linalg.norm(header_affine(hdr)[:3, :3], axis=0),
               XDOWN_YUP[1])
     vol = data.astype(np.float64)
     diff = np.max(np.abs(reference(vol, pl, order, "mirror")[0] -
@@ -863,7 +830,7 @@ def case_fill_value(order, boundary, grid, fill=7.5):
                            "--boundary", boundary, "--fill", repr(fill)],
                           t, None, grid, order, boundary=boundary, fill=fill)
     n = data.shape
-    pl = plan(n, np.linalg.norm(input_affine(hdr)[:3, :3], axis=0), t, None, grid)
+    pl = plan(n, np.linalg.norm(header_affine(hdr)[:3, :3], axis=0), t, None, grid)
     pos = [a + np.arange(m) * r for (m, r, a) in pl]
     if grid == "origin":
         if not pos[0][-1] > n[0] - 0.5 + 1e-2:
@@ -918,7 +885,7 @@ def case_int_step(dtype, order):
     hdr = build_header(shape, dtype, g)
     t = (0.07, 0.13, None)
     name = f"step_{np.dtype(dtype).name}_o{order}"
-    pl = plan(shape, np.linalg.norm(input_affine(hdr)[:3, :3], axis=0), t)
+    pl = plan(shape, np.linalg.norm(header_affine(hdr)[:3, :3], axis=0), t)
     ref, _ = reference(data.astype(np.float64), pl, order)
     hi, lo = ref > info.max + 1, ref < info.min - 1
     if not (hi.any() and lo.any()):
@@ -1201,47 +1168,10 @@ def all_cases():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--respace", default="build/release/cli/respace")
-    ap.add_argument("--workdir", default="/tmp/respace-conformance")
-    ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
-    ap.add_argument("-k", dest="pattern", default="", help="only cases containing")
-    opts = ap.parse_args()
-    Ctx.respace = os.path.abspath(opts.respace)
-    Ctx.workdir = os.path.abspath(opts.workdir)
-    os.makedirs(Ctx.workdir, exist_ok=True)
-    if not shutil.which("gzip"):
-        print("SKIP: gzip not found")
-        return 77
-    if not os.access(Ctx.respace, os.X_OK):
-        print(f"FAIL setup: respace binary not found at {Ctx.respace}")
-        print("0 passed, 1 failed")
-        return 1
-    rc, so, se = run_respace(["--version"], timeout=60)
-    if rc != 0:
-        print(f"FAIL setup: '{Ctx.respace} --version' exited {rc}: {tail(se)}")
-        print("0 passed, 1 failed")
-        return 1
-
-    cases = [c for c in all_cases() if opts.pattern in c[0]]
-
-    def guarded(fn):
-        try:
-            return fn()
-        except Exception as exc:  # a crash in a case is a failure of that case
-            return [f"exception {type(exc).__name__}: {exc}"]
-
-    passed = failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs)) as pool:
-        futures = [(name, pool.submit(guarded, fn)) for name, fn in cases]
-        for name, fut in futures:
-            probs = fut.result()
-            if probs:
-                failed += 1
-                print(f"FAIL {name}: " + "; ".join(probs), flush=True)
-            else:
-                passed += 1
-                print(f"ok {name}", flush=True)
+    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-conformance")
+    if opts is None:
+        return code
+    passed, failed = run_cases(all_cases(), opts)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Helpers shared by the conformance scripts (check_scipy.py,
-check_affine.py, check_roi.py): running respace, scratch folders, affines
-and reading headers back. Import it after the script's own numpy/nibabel
+check_affine.py, check_roi.py): the command line and the case runner,
+running respace, scratch folders, affines and reading headers back. Import it after the script's own numpy/nibabel
 check, which exits 77 when they are missing."""
+import argparse
+import concurrent.futures
 import gzip
 import os
 import shutil
@@ -27,6 +29,65 @@ def run_respace(args, timeout=RUN_TIMEOUT):
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired:
         return None, "", f"timed out after {timeout}s"
+
+
+def start(description, workdir, parallel=True):
+    """The scripts' command line (--respace, --workdir, -k and, with
+    PARALLEL, --jobs) and their setup checks: gzip on the PATH, a respace
+    binary that answers --version. Returns (opts, None), or (None, exit
+    code) after printing why: 77 (skipped) or 1 (failed)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--respace", default="build/release/cli/respace")
+    ap.add_argument("--workdir", default=workdir)
+    if parallel:
+        ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
+    ap.add_argument("-k", dest="pattern", default="", help="only cases containing")
+    opts = ap.parse_args()
+    if not parallel:
+        opts.jobs = 1
+    Ctx.respace = os.path.abspath(opts.respace)
+    Ctx.workdir = os.path.abspath(opts.workdir)
+    os.makedirs(Ctx.workdir, exist_ok=True)
+    if not shutil.which("gzip"):
+        print("SKIP: gzip not found")
+        return None, 77
+    if not os.access(Ctx.respace, os.X_OK):
+        print(f"FAIL setup: respace binary not found at {Ctx.respace}")
+        print("0 passed, 1 failed")
+        return None, 1
+    rc, so, se = run_respace(["--version"], timeout=60)
+    if rc != 0:
+        print(f"FAIL setup: '{Ctx.respace} --version' exited {rc}: {tail(se)}")
+        print("0 passed, 1 failed")
+        return None, 1
+    return opts, None
+
+
+def run_cases(cases, opts):
+    """Runs the (name, fn) CASES whose name contains opts.pattern,
+    opts.jobs at a time, and prints one line per case in the listed order.
+    fn returns its problems, or (problems, summary); an exception is a
+    failure of that case. Returns (passed, failed)."""
+    def guarded(fn):
+        try:
+            r = fn()
+            return r if isinstance(r, tuple) else (r, "")
+        except Exception as exc:  # a crash in a case is a failure of that case
+            return [f"exception {type(exc).__name__}: {exc}"], ""
+
+    passed = failed = 0
+    chosen = [(name, fn) for name, fn in cases if opts.pattern in name]
+    with concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs)) as pool:
+        futures = [(name, pool.submit(guarded, fn)) for name, fn in chosen]
+        for name, fut in futures:
+            probs, summary = fut.result()
+            if probs:
+                failed += 1
+                print(f"FAIL {name}: " + "; ".join(probs), flush=True)
+            else:
+                passed += 1
+                print(f"ok {name}" + (f" ({summary})" if summary else ""), flush=True)
+    return passed, failed
 
 
 def tail(text, n=300):
@@ -59,6 +120,37 @@ def make_affine(rot, zooms, origin):
     a[:3, :3] = np.asarray(rot) * np.asarray(zooms)[None, :]
     a[:3, 3] = origin
     return a
+
+
+def header_affine(hdr):
+    """The affine respace must use (SPEC: sform, else qform, else pixdim)."""
+    if hdr["sform_code"] > 0:
+        return hdr.get_sform(coded=False)
+    if hdr["qform_code"] > 0:
+        return hdr.get_qform(coded=False)
+    return np.diag(list(hdr["pixdim"][1:4].astype(np.float64)) + [1.0])
+
+
+def extend_index(i, n, boundary):
+    """Index I (int array) mapped into [0, n-1] by the --boundary rule (SPEC:
+    nearest, mirror about the edge sample, reflect about the edge), plus a
+    mask of the indices that read the fill value instead (constant)."""
+    valid = np.ones(i.shape, bool)
+    if boundary == "nearest":
+        j = np.clip(i, 0, n - 1)
+    elif boundary == "mirror":
+        if n == 1:
+            j = np.zeros_like(i)
+        else:
+            j = np.mod(i, 2 * (n - 1))
+            j = np.where(j > n - 1, 2 * (n - 1) - j, j)
+    elif boundary == "reflect":
+        j = np.mod(i, 2 * n)
+        j = np.where(j > n - 1, 2 * n - 1 - j, j)
+    else:  # constant
+        valid = (i >= 0) & (i <= n - 1)
+        j = np.clip(i, 0, n - 1)
+    return j, valid
 
 
 def read_bytes(fname):
