@@ -28,20 +28,13 @@ class TargetCli : public testing::CliFixture {
 protected:
   // W = A P A^-1: the world transform whose voxel map swaps x and z.
   std::string swap_xz_affine(const std::string& input) {
-    const InputVolume v = InputVolume::open(file(input));
-    const Mat4 a = geometry_of(v.header()).primary;
     Mat4 p{};
     p[0][2] = p[1][1] = p[2][0] = p[3][3] = 1;
-    const Mat4 w = multiply(a, multiply(p, invert(a, "A")));
-    std::ofstream f(file("swap.txt"));
-    f.precision(17);
-    for (const auto& row : w) f << row[0] << " " << row[1] << " " << row[2] << " " << row[3] << "\n";
-    return file("swap.txt");
+    return world_file(input, p, "swap.txt");
   }
   // W = A R A^-1 about the volume's centre: a tilt of `degrees` about x.
   std::string tilt_affine(const std::string& input, double degrees) {
     const InputVolume v = InputVolume::open(file(input));
-    const Mat4 a = geometry_of(v.header()).primary;
     const double t = degrees * M_PI / 180;
     Mat4 r = identity4();
     r[1][1] = r[2][2] = std::cos(t);
@@ -51,11 +44,19 @@ protected:
       const double c = static_cast<double>(v.header().dim[i + 1] - 1) / 2;
       r[i][3] = c - r[i][1] * c - r[i][2] * c;
     }
-    const Mat4 w = multiply(a, multiply(r, invert(a, "A")));
-    std::ofstream f(file("tilt.txt"));
+    return world_file(input, r, "tilt.txt");
+  }
+
+private:
+  // Writes W = A V A^-1 (A: the input's affine) as a plain --affine file,
+  // so that the voxel map is V; returns its path.
+  std::string world_file(const std::string& input, const Mat4& v, const std::string& name) {
+    const Mat4 a = geometry_of(InputVolume::open(file(input)).header()).primary;
+    const Mat4 w = multiply(a, multiply(v, invert(a, "A")));
+    std::ofstream f(file(name));
     f.precision(17);
     for (const auto& row : w) f << row[0] << " " << row[1] << " " << row[2] << " " << row[3] << "\n";
-    return file("tilt.txt");
+    return file(name);
   }
 };
 
