@@ -158,24 +158,32 @@ JobPlan plan_job(const Options& o) {
 
 namespace {
 
-void plan_separable(JobPlan& p, const Options& o) {
-  MemoryRequest req = memory_request(p.setup, effective_threads(o.threads),
-                                     o.memory_limit.value_or(kDefaultMemoryLimit));
-  req.block = o.block;
-  req.gzip_output = p.names.gzip;
-  req.deflater_bytes = deflater_bytes(p.engine, p.level);
+// Plans with --memory-limit, or with the default limit. The default is only
+// a default: when a volume's planes need more, make(UINT64_MAX, true) plans
+// the smallest shape, and the limit is raised to what it needs.
+template <class Make>
+auto plan_within_limit(const Options& o, bool& raised, const Make& make) -> decltype(make(std::uint64_t{}, false)) {
   try {
-    p.memory = plan_memory(req);
+    return make(o.memory_limit.value_or(kDefaultMemoryLimit), false);
   } catch (const Error& e) {
     if (o.memory_limit || e.code() != ExitCode::memory_limit) throw;
-    req.limit = UINT64_MAX;  // the default limit is only a default: use the smallest set
-    req.threads = 1;
-    req.tokens = 1;
-    req.block = 1;
-    p.memory = plan_memory(req);
-    p.memory.limit = p.memory.total() + kProcessReserve;
-    p.memory_limit_raised = true;
+    auto plan = make(UINT64_MAX, true);
+    plan.limit = plan.total() + kProcessReserve;
+    raised = true;
+    return plan;
   }
+}
+
+void plan_separable(JobPlan& p, const Options& o) {
+  const int threads = effective_threads(o.threads);
+  p.memory = plan_within_limit(o, p.memory_limit_raised, [&](std::uint64_t limit, bool smallest) {
+    MemoryRequest req = memory_request(p.setup, smallest ? 1 : threads, limit);
+    req.block = smallest ? 1 : o.block;
+    if (smallest) req.tokens = 1;
+    req.gzip_output = p.names.gzip;
+    req.deflater_bytes = deflater_bytes(p.engine, p.level);
+    return plan_memory(req);
+  });
 }
 
 void plan_general(JobPlan& p, const Options& o) {
@@ -183,16 +191,10 @@ void plan_general(JobPlan& p, const Options& o) {
   p.general.voxel_map = p.target.voxel_map;
   p.general.temp_dir = folder_of(p.names.image);
   const int threads = effective_threads(o.threads);
-  const std::uint64_t deflater = deflater_bytes(p.engine, p.level);
-  try {
-    p.general_memory = plan_general_memory(p.general, threads, o.memory_limit.value_or(kDefaultMemoryLimit),
-                                           p.names.gzip, deflater);
-  } catch (const Error& e) {
-    if (o.memory_limit || e.code() != ExitCode::memory_limit) throw;
-    p.general_memory = plan_general_memory(p.general, 1, UINT64_MAX, p.names.gzip, deflater);
-    p.general_memory.limit = p.general_memory.total() + kProcessReserve;
-    p.memory_limit_raised = true;
-  }
+  p.general_memory = plan_within_limit(o, p.memory_limit_raised, [&](std::uint64_t limit, bool smallest) {
+    return plan_general_memory(p.general, smallest ? 1 : threads, limit, p.names.gzip,
+                               deflater_bytes(p.engine, p.level), smallest);
+  });
   p.memory = p.general_memory.coefficients;
   p.memory.limit = p.general_memory.limit;
   p.memory.chunk_capacity = p.general_memory.chunk_capacity;

@@ -343,13 +343,33 @@ RingPlan ring_for(const GeneralSetup& s, int block) {
   return plan_ring(s.voxel_map, n, m, static_cast<int>(s.base.order), coefficient_margin(s.base.order), block);
 }
 
-// The ring path's plan, or nothing when the ring does not fit `limit`.
-// Each cap is tried in turn: the whole run (pipeline included) within it.
+// The shapes the planners try, most parallel first; with `smallest`, only
+// the least memory: one plane per block and one pipeline token. (Tiles stay
+// free: they change the mapped pages by a few MiB, and 8 x 8 tiles on huge
+// planes cost one madvise per 64 voxels.)
+struct Shapes {
+  std::vector<int> tiles = {64, 32, 16, 8};
+  std::vector<int> blocks = {16, 8, 4, 2, 1};
+  bool smallest = false;
+  explicit Shapes(bool least) : smallest(least) {
+    if (least) blocks = {1};
+  }
+};
+
+// Phase 1's plan (the separable pipeline writing coefficients) in `limit`.
+MemoryPlan coefficient_plan(const GeneralSetup& s, int threads, std::uint64_t limit, const Shapes& shapes) {
+  MemoryRequest req = memory_request(coefficient_setup(s), threads, limit);
+  if (shapes.smallest) req.tokens = req.block = 1;
+  return plan_memory(req);  // throws Error(memory_limit)
+}
+
+// The ring path's plan, or nothing when the ring does not fit `limit`
+// within `cap` (the whole run, pipeline included).
 std::optional<GeneralMemory> plan_ring_memory(GeneralMemory g, const GeneralSetup& s, std::uint64_t limit,
                                               std::uint64_t cap, std::uint64_t plane_bytes, bool gzip_output,
-                                              std::uint64_t deflater_bytes) {
-  for (int tile : {64, 32, 16, 8})
-    for (int block = 16; block >= 1; block /= 2) {
+                                              std::uint64_t deflater_bytes, const Shapes& shapes) {
+  for (int tile : shapes.tiles)
+    for (int block : shapes.blocks) {
       size_output(g, s, tile, block, gzip_output, deflater_bytes);
       g.ring_planes = ring_for(s, block).planes;
       g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * plane_bytes;
@@ -359,8 +379,7 @@ std::optional<GeneralMemory> plan_ring_memory(GeneralMemory g, const GeneralSetu
       const std::uint64_t room = std::min(limit, cap + kProcessReserve);
       if (room != UINT64_MAX && room <= fixed + kProcessReserve) continue;
       try {
-        g.coefficients =
-            plan_memory(memory_request(coefficient_setup(s), g.threads, room == UINT64_MAX ? room : room - fixed));
+        g.coefficients = coefficient_plan(s, g.threads, room == UINT64_MAX ? room : room - fixed, shapes);
       } catch (const Error& e) {
         if (e.code() != ExitCode::memory_limit) throw;
         continue;
@@ -371,50 +390,23 @@ std::optional<GeneralMemory> plan_ring_memory(GeneralMemory g, const GeneralSetu
   return std::nullopt;
 }
 
-}  // namespace
-
-GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint64_t limit, bool gzip_output,
-                                  std::uint64_t deflater_bytes) {
-  GeneralMemory g;
-  g.limit = limit;
-  g.threads = threads;
-  const ResampleSetup& b = s.base;
-  const Order o = b.order;
-  const std::uint64_t coef_plane = static_cast<std::uint64_t>(extended(b.grid.axis[0], o) *
-                                                              extended(b.grid.axis[1], o) * b.channels) *
-                                   static_cast<std::uint64_t>(work_bytes(b));
-  g.coefficient_file_bytes = coef_plane * static_cast<std::uint64_t>(extended(b.grid.axis[2], o));
-  const std::uint64_t budget = limit > kProcessReserve ? std::min(limit - kProcessReserve, kWorkingSetTarget) : 0;
-  const std::uint64_t floor_budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
-  if (s.allow_ring)
-    for (std::uint64_t cap : {budget, floor_budget})
-      if (auto r = plan_ring_memory(g, s, limit, cap, coef_plane, gzip_output, deflater_bytes)) {
-        r->source_why = "the " + std::to_string(r->ring_planes) + " of " +
-                        std::to_string(extended(b.grid.axis[2], o)) +
-                        " coefficient planes the output reads at any one time (" + format_bytes(r->ring_bytes) +
-                        ") fit the memory limit";
-        return *r;
-      }
-  g.ring_planes = ring_for(s, 1).planes;
-  g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * coef_plane;
-  g.source_why = s.allow_ring ? "a ring would need " + std::to_string(g.ring_planes) + " of the " +
-                                    std::to_string(extended(b.grid.axis[2], o)) + " coefficient planes (" +
-                                    format_bytes(g.ring_bytes) + "), more than the memory limit allows"
-                              : "the ring is turned off";
+// The temporary file's plan. Throws Error(memory_limit) when nothing fits.
+GeneralMemory plan_file_memory(GeneralMemory g, const GeneralSetup& s, std::uint64_t limit,
+                               const std::uint64_t caps[2], bool gzip_output, std::uint64_t deflater_bytes,
+                               const Shapes& shapes) {
   std::string phase1_error;  // the coefficient pass's, when it is what does not fit
-  for (std::uint64_t cap : {budget, floor_budget})
-    for (int tile : {64, 32, 16, 8})
-      for (int block = 16; block >= 1; block /= 2) {
+  for (int c = 0; c < 2; ++c)
+    for (int tile : shapes.tiles)
+      for (int block : shapes.blocks) {
         size_output(g, s, tile, block, gzip_output, deflater_bytes);
         g.mapped_bytes = std::min(g.coefficient_file_bytes,
-                                  static_cast<std::uint64_t>(threads) * tile_footprint(s, tile));
-        if (g.phase2_total() > cap) continue;
+                                  static_cast<std::uint64_t>(g.threads) * tile_footprint(s, tile));
+        if (g.phase2_total() > caps[c]) continue;
         // Phase 1 runs while the output's chunk pool and deflaters exist.
         const std::uint64_t sink = g.chunk_bytes + g.codec_bytes;
         if (limit != UINT64_MAX && limit <= sink) continue;
-        MemoryRequest req = memory_request(coefficient_setup(s), threads, limit == UINT64_MAX ? limit : limit - sink);
         try {
-          g.coefficients = plan_memory(req);
+          g.coefficients = coefficient_plan(s, g.threads, limit == UINT64_MAX ? limit : limit - sink, shapes);
         } catch (const Error& e) {
           // A smaller output block leaves phase 1 more room: go on.
           if (e.code() != ExitCode::memory_limit) throw;
@@ -429,6 +421,49 @@ GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint6
               "--memory-limit " + format_bytes(limit) + " is too small for the general (affine) path: one plane of "
               "output alone needs " + format_bytes(g.block_bytes) + " plus " + format_bytes(kIoBytes + kProcessReserve) +
               "; try " + format_bytes(g.phase2_total() + kProcessReserve));
+}
+
+}  // namespace
+
+GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint64_t limit, bool gzip_output,
+                                  std::uint64_t deflater_bytes, bool smallest) {
+  GeneralMemory g;
+  g.limit = limit;
+  g.threads = threads;
+  const ResampleSetup& b = s.base;
+  const Order o = b.order;
+  const std::uint64_t coef_plane = static_cast<std::uint64_t>(extended(b.grid.axis[0], o) *
+                                                              extended(b.grid.axis[1], o) * b.channels) *
+                                   static_cast<std::uint64_t>(work_bytes(b));
+  const std::int64_t planes = extended(b.grid.axis[2], o);
+  g.coefficient_file_bytes = coef_plane * static_cast<std::uint64_t>(planes);
+  const std::uint64_t budget = limit > kProcessReserve ? std::min(limit - kProcessReserve, kWorkingSetTarget) : 0;
+  const std::uint64_t floor_budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
+  const std::uint64_t caps[2] = {budget, floor_budget};
+  const Shapes shapes(smallest);
+  std::optional<GeneralMemory> ring;
+  if (s.allow_ring)
+    for (std::uint64_t cap : caps)
+      if ((ring = plan_ring_memory(g, s, limit, cap, coef_plane, gzip_output, deflater_bytes, shapes))) {
+        ring->source_why = "the " + std::to_string(ring->ring_planes) + " of " + std::to_string(planes) +
+                           " coefficient planes the output reads at any one time (" +
+                           format_bytes(ring->ring_bytes) + ") fit the memory limit";
+        break;
+      }
+  // The ring is preferred when it fits; asked for the smallest working set,
+  // the smaller of the two.
+  if (ring && !smallest) return *ring;
+  g.ring_planes = ring_for(s, 1).planes;
+  g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * coef_plane;
+  g.source_why = !s.allow_ring ? "the ring is turned off"
+                 : ring ? "a ring would need " + std::to_string(g.ring_planes) + " of the " + std::to_string(planes) +
+                              " coefficient planes (" + format_bytes(g.ring_bytes) +
+                              "), more memory than the temporary file"
+                        : "a ring would need " + std::to_string(g.ring_planes) + " of the " + std::to_string(planes) +
+                              " coefficient planes (" + format_bytes(g.ring_bytes) +
+                              "), more than the memory limit allows";
+  const GeneralMemory file = plan_file_memory(g, s, limit, caps, gzip_output, deflater_bytes, shapes);
+  return ring && ring->total() <= file.total() ? *ring : file;
 }
 
 std::unique_ptr<Resampler> make_general_resampler(const GeneralSetup& s, const GeneralMemory& plan) {

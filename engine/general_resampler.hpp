@@ -78,9 +78,12 @@ struct GeneralMemory {
 // The setup of phase 1 (coefficients of the crop, written as W).
 ResampleSetup coefficient_setup(const GeneralSetup& s);
 
-// Throws Error(memory_limit) naming the smallest limit that works.
+// Throws Error(memory_limit) naming the smallest limit that works. With
+// `smallest` (the default limit raised to fit: cli/job.cpp), the least
+// memory: one plane per block, one pipeline token, and the ring or
+// the temporary file, whichever needs less.
 GeneralMemory plan_general_memory(const GeneralSetup& s, int threads, std::uint64_t limit, bool gzip_output,
-                                  std::uint64_t deflater_bytes);
+                                  std::uint64_t deflater_bytes, bool smallest = false);
 
 std::unique_ptr<Resampler> make_general_resampler(const GeneralSetup& s, const GeneralMemory& plan);
 

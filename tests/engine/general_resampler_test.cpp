@@ -209,5 +209,28 @@ TEST(GeneralResampler, PlannerTakesTheRingOnlyWhenItFits) {
   }
 }
 
+// The default limit raised to fit (cli/job.cpp) asks for the smallest
+// working set: one plane per block, one pipeline token, and the ring only
+// when it needs less than the temporary file.
+TEST(GeneralResampler, SmallestPlanTakesTheLeastMemory) {
+  const std::array<std::int64_t, 3> n{512, 512, 512};
+  const std::array<double, 3> c{255.5, 255.5, 255.5};
+  const GeneralSetup turn = setup_for(n, permutation(2, 1, 0), Order::linear, Boundary::nearest);
+  const GeneralSetup tilt = setup_for(n, rotation(1, 2, 5, c), Order::linear, Boundary::nearest);
+  for (const GeneralSetup* s : {&turn, &tilt}) {
+    const GeneralMemory any = plan_general_memory(*s, 1, UINT64_MAX, true, 300 << 10);
+    const GeneralMemory least = plan_general_memory(*s, 1, UINT64_MAX, true, 300 << 10, true);
+    EXPECT_TRUE(any.ring);  // unlimited: the ring always fits
+    EXPECT_EQ(least.block, 1);
+    EXPECT_EQ(least.coefficients.tokens, 1);
+    EXPECT_EQ(least.coefficients.block, 1);
+    EXPECT_LT(least.total(), any.total()) << least.source_why;
+  }
+  // Every plane for every output plane: the file needs less than a ring of
+  // 514 MiB.
+  EXPECT_FALSE(plan_general_memory(turn, 1, UINT64_MAX, true, 300 << 10, true).ring);
+  EXPECT_LT(plan_general_memory(turn, 1, UINT64_MAX, true, 300 << 10, true).total(), std::uint64_t{128} << 20);
+}
+
 }  // namespace
 }  // namespace respace
