@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "cli/affine_file.hpp"
@@ -180,15 +182,22 @@ TEST(CoefficientTable, LinearMarginFollowsTheBoundaryRule) {
   }
 }
 
+// Each test gets its own directory: ctest runs the tests of this binary as
+// parallel processes, and a shared file name let one test delete another's.
 class AffineFile : public ::testing::Test {
 protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/respace-affine-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string write(const std::string& text) {
-    path_ = ::testing::TempDir() + "respace-affine-" + std::to_string(++count_) + ".txt";
+    path_ = dir_ + "/affine-" + std::to_string(++count_) + ".txt";
     std::ofstream(path_) << text;
     return path_;
   }
-  void TearDown() override { std::remove(path_.c_str()); }
-  std::string path_;
+  std::string dir_, path_;
   int count_ = 0;
 };
 
