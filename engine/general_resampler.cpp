@@ -37,13 +37,14 @@ int work_bytes(const ResampleSetup& s) {
   return needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;
 }
 
-// Pages one tile of T x T output voxels (one plane) can touch in the mapped
+// Pages one tile of T x T x `depth` output voxels can touch in the mapped
 // coefficient file: the input box its corners span plus the taps.
-std::uint64_t tile_footprint(const GeneralSetup& s, int tile) {
+std::uint64_t tile_footprint(const GeneralSetup& s, int tile, int depth) {
   const Mat4& v = s.voxel_map;
   const int taps = static_cast<int>(s.base.order) + 2;
   double e[3];
-  for (int r = 0; r < 3; ++r) e[r] = (std::fabs(v[r][0]) + std::fabs(v[r][1])) * (tile - 1) + taps;
+  for (int r = 0; r < 3; ++r)
+    e[r] = (std::fabs(v[r][0]) + std::fabs(v[r][1])) * (tile - 1) + std::fabs(v[r][2]) * (depth - 1) + taps;
   const Order o = s.base.order;
   const auto wb = static_cast<std::uint64_t>(work_bytes(s.base) * s.base.channels);
   const auto nx = static_cast<std::uint64_t>(extended(s.base.grid.axis[0], o));
@@ -57,6 +58,16 @@ std::uint64_t tile_footprint(const GeneralSetup& s, int tile) {
   const std::uint64_t by_planes =
       static_cast<std::uint64_t>(ez) * ((static_cast<std::uint64_t>(ey) * row + 2 * kFaultAround) / kPage + 1);
   return std::min(by_rows, by_planes) * kPage;
+}
+
+// Output planes per tile for a block of `planes` planes cut into `tiles`
+// tiles per plane: the whole block, halved until there are at least four
+// tiles per thread (small planes).
+std::int64_t tile_depth(std::int64_t tiles, std::int64_t planes, int threads) {
+  std::int64_t depth = planes;
+  while (depth > 1 && tiles * ((planes + depth - 1) / depth) < 4 * static_cast<std::int64_t>(threads))
+    depth = (depth + 1) / 2;
+  return depth;
 }
 
 struct Mapping {
@@ -203,15 +214,22 @@ private:
   }
 
   // Output planes [k0, k1): tiles in parallel, then encoded and written.
+  // A tile spans the block's planes, so the input pages (or cache lines) it
+  // reads serve all of them: a 90-degree turn reads one input column per
+  // output plane, and neighbouring columns share their pages. It is thinner
+  // only when a block has too few tiles to keep the threads busy.
   // after_tile(span) runs on the tile's worker once the tile is done.
   template <class Planes, class AfterTile>
   void compute_block(std::int64_t k0, std::int64_t k1, const Planes& src, const AfterTile& after_tile) {
     const int T = plan_.tile;
     const std::int64_t tx = (m_[0] + T - 1) / T, ty = (m_[1] + T - 1) / T;
-    oneapi::tbb::parallel_for(std::int64_t{0}, (k1 - k0) * ty * tx, [&](std::int64_t t) {
-      const std::int64_t k = k0 + t / (ty * tx), r = t % (ty * tx);
+    const std::int64_t depth = tile_depth(tx * ty, k1 - k0, plan_.threads);
+    const std::int64_t tz = (k1 - k0 + depth - 1) / depth;
+    oneapi::tbb::parallel_for(std::int64_t{0}, tz * ty * tx, [&](std::int64_t t) {
+      const std::int64_t ka = k0 + t / (ty * tx) * depth, r = t % (ty * tx);
       const std::int64_t y0 = (r / tx) * T, x0 = (r % tx) * T;
-      after_tile(sample_tile(src, k, k0, y0, std::min(m_[1], y0 + T), x0, std::min(m_[0], x0 + T)));
+      after_tile(sample_tile(src, k0, ka, std::min(k1, ka + depth), y0, std::min(m_[1], y0 + T), x0,
+                             std::min(m_[0], x0 + T)));
     });
     const std::size_t bytes = out_plane_bytes_ * static_cast<std::size_t>(k1 - k0);
     if (s_.base.compare) merge_output_stats(k1 - k0);
@@ -226,62 +244,71 @@ private:
     }
   }
 
-  // Output voxels [x0, x1) x [y0, y1) of plane k.
+  // Output voxels [x0, x1) x [y0, y1) x [ka, kb) of the block from plane k0.
   template <class Planes>
-  ZSpan sample_tile(const Planes& src, std::int64_t k, std::int64_t k0, std::int64_t y0, std::int64_t y1,
-                    std::int64_t x0, std::int64_t x1) {
-    const Mat4& v = s_.voxel_map;
-    const int ord = static_cast<int>(s_.base.order);
-    const W fill = static_cast<W>(s_.base.fill);
+  ZSpan sample_tile(const Planes& src, std::int64_t k0, std::int64_t ka, std::int64_t kb, std::int64_t y0,
+                    std::int64_t y1, std::int64_t x0, std::int64_t x1) {
     std::vector<W>& row = rows_.local();
     row.resize(static_cast<std::size_t>((x1 - x0) * C_));
     ZSpan span;
-    for (std::int64_t j = y0; j < y1; ++j) {
-      for (std::int64_t i = x0; i < x1; ++i) {
-        W* dst = row.data() + (i - x0) * C_;
-        double p[3];
-        bool inside = true;
-        for (int a = 0; a < 3; ++a) {
-          p[a] = v[a][0] * static_cast<double>(i) + v[a][1] * static_cast<double>(j) +
-                 v[a][2] * static_cast<double>(k) + v[a][3];
-          inside = inside && p[a] >= -0.5 && p[a] <= static_cast<double>(n_[a]) - 0.5;
-        }
-        if (!inside) {
-          std::fill(dst, dst + C_, fill);
-          continue;
-        }
-        double w[3][4];
-        std::int64_t first[3];
-        for (int a = 0; a < 3; ++a) first[a] = spline_weights(ord, p[a], w[a]) + g_;
-        span.lo = std::min(span.lo, first[2]);
-        span.hi = std::max(span.hi, first[2] + ord);
-        for (int c = 0; c < C_; ++c) {
-          W sum = 0;
-          for (int tz = 0; tz <= ord; ++tz) {
-            if (w[2][tz] == 0.0) continue;
-            const W* pz = src.at(first[2] + tz);
-            W sy = 0;
-            for (int t = 0; t <= ord; ++t) {
-              if (w[1][t] == 0.0) continue;
-              const W* py = pz + (first[1] + t) * row_ + c;
-              W sx = 0;
-              for (int u = 0; u <= ord; ++u)
-                if (w[0][u] != 0.0) sx += static_cast<W>(w[0][u]) * py[(first[0] + u) * C_];
-              sy += static_cast<W>(w[1][t]) * sx;
-            }
-            sum += static_cast<W>(w[2][tz]) * sy;
-          }
-          dst[c] = sum;
-        }
+    for (std::int64_t j = y0; j < y1; ++j)
+      for (std::int64_t k = ka; k < kb; ++k) {
+        sample_row(src, j, k, x0, x1, row.data(), span);
+        unsigned char* out = block_.data() + static_cast<std::size_t>(k - k0) * out_plane_bytes_ +
+                             static_cast<std::size_t>((j * m_[0] + x0)) * static_cast<std::size_t>(out_voxel_);
+        visit_datatype(s_.base.out_datatype, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          encode<T, W>(row.data(), out, row.size());
+        });
       }
-      unsigned char* out = block_.data() + static_cast<std::size_t>(k - k0) * out_plane_bytes_ +
-                           static_cast<std::size_t>((j * m_[0] + x0)) * static_cast<std::size_t>(out_voxel_);
-      visit_datatype(s_.base.out_datatype, [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        encode<T, W>(row.data(), out, row.size());
-      });
-    }
     return span;
+  }
+
+  // Output voxels [x0, x1) of row j of plane k into `row`; widens `span` by
+  // the coefficient planes they read.
+  template <class Planes>
+  void sample_row(const Planes& src, std::int64_t j, std::int64_t k, std::int64_t x0, std::int64_t x1, W* row,
+                  ZSpan& span) const {
+    const Mat4& v = s_.voxel_map;
+    const int ord = static_cast<int>(s_.base.order);
+    const W fill = static_cast<W>(s_.base.fill);
+    for (std::int64_t i = x0; i < x1; ++i) {
+      W* dst = row + (i - x0) * C_;
+      double p[3];
+      bool inside = true;
+      for (int a = 0; a < 3; ++a) {
+        p[a] = v[a][0] * static_cast<double>(i) + v[a][1] * static_cast<double>(j) +
+               v[a][2] * static_cast<double>(k) + v[a][3];
+        inside = inside && p[a] >= -0.5 && p[a] <= static_cast<double>(n_[a]) - 0.5;
+      }
+      if (!inside) {
+        std::fill(dst, dst + C_, fill);
+        continue;
+      }
+      double w[3][4];
+      std::int64_t first[3];
+      for (int a = 0; a < 3; ++a) first[a] = spline_weights(ord, p[a], w[a]) + g_;
+      span.lo = std::min(span.lo, first[2]);
+      span.hi = std::max(span.hi, first[2] + ord);
+      for (int c = 0; c < C_; ++c) {
+        W sum = 0;
+        for (int tz = 0; tz <= ord; ++tz) {
+          if (w[2][tz] == 0.0) continue;
+          const W* pz = src.at(first[2] + tz);
+          W sy = 0;
+          for (int t = 0; t <= ord; ++t) {
+            if (w[1][t] == 0.0) continue;
+            const W* py = pz + (first[1] + t) * row_ + c;
+            W sx = 0;
+            for (int u = 0; u <= ord; ++u)
+              if (w[0][u] != 0.0) sx += static_cast<W>(w[0][u]) * py[(first[0] + u) * C_];
+            sy += static_cast<W>(w[1][t]) * sx;
+          }
+          sum += static_cast<W>(w[2][tz]) * sy;
+        }
+        dst[c] = sum;
+      }
+    }
   }
 
   void merge_output_stats(std::int64_t planes) {
@@ -400,7 +427,7 @@ GeneralMemory plan_file_memory(GeneralMemory g, const GeneralSetup& s, std::uint
       for (int block : shapes.blocks) {
         size_output(g, s, tile, block, gzip_output, deflater_bytes);
         g.mapped_bytes = std::min(g.coefficient_file_bytes,
-                                  static_cast<std::uint64_t>(g.threads) * tile_footprint(s, tile));
+                                  static_cast<std::uint64_t>(g.threads) * tile_footprint(s, tile, block));
         if (g.phase2_total() > caps[c]) continue;
         // Phase 1 runs while the output's chunk pool and deflaters exist.
         const std::uint64_t sink = g.chunk_bytes + g.codec_bytes;

@@ -10,7 +10,9 @@
 // rule), as planes of W values in z order.
 //
 // Phase 2 computes the output in blocks of output planes, each cut into
-// tiles of T x T voxels of one plane that run in parallel. A sample outside
+// tiles of T x T voxels that run in parallel; a tile spans the block's
+// planes (fewer when a block has too few tiles for the threads), so the
+// input it reads serves all of them. A sample outside
 // the field of view [-0.5, n-0.5] on any axis is --fill; inside, it is the
 // tensor-product B-spline of `order` over (order+1)^3 coefficients, taps of
 // weight zero dropped, added in a fixed order (z, y, x), so the bytes do not

@@ -93,10 +93,15 @@ std::vector<unsigned char> random_floats(std::size_t n, unsigned seed) {
 }
 
 // Runs `volumes` 3-D volumes through one resampler; returns the output and
-// whether the plan took the ring.
+// whether the plan took the ring. A `tile` edge other than 0 replaces the
+// plan's and plans for one thread: tiles then span whole blocks of planes.
 std::pair<std::vector<unsigned char>, bool> run(const GeneralSetup& s, const std::vector<unsigned char>& in,
-                                                int volumes) {
-  const GeneralMemory plan = plan_general_memory(s, 2, std::uint64_t{256} << 20, false, 0);
+                                                int volumes, int tile = 0) {
+  GeneralMemory plan = plan_general_memory(s, 2, std::uint64_t{256} << 20, false, 0);
+  if (tile != 0) {
+    plan.tile = tile;
+    plan.threads = 1;
+  }
   std::unique_ptr<Resampler> r = make_general_resampler(s, plan);
   MemorySource src(in);
   MemorySink out;
@@ -110,7 +115,7 @@ std::pair<std::vector<unsigned char>, bool> run(const GeneralSetup& s, const std
   return {out.bytes, plan.ring};
 }
 
-TEST(GeneralResampler, RingAndTemporaryFileGiveTheSameBytes) {
+TEST(GeneralResampler, RingTemporaryFileAndTileShapesGiveTheSameBytes) {
   const std::array<std::int64_t, 3> n{23, 19, 17};
   const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
   const std::vector<unsigned char> in = random_floats(2 * voxels, 11);  // two volumes
@@ -123,10 +128,15 @@ TEST(GeneralResampler, RingAndTemporaryFileGiveTheSameBytes) {
         const auto [ring, used_ring] = run(s, in, 2);
         s.allow_ring = false;
         const auto [file, used_ring_too] = run(s, in, 2);
+        // 8 x 8 tiles as deep as a block (the plan's 64 x 64 tiles cover a
+        // whole plane here, so they are only a few planes deep for 2 threads).
+        const auto [deep, deep_ring] = run(s, in, 2, 8);
         EXPECT_TRUE(used_ring);
         EXPECT_FALSE(used_ring_too);
+        EXPECT_FALSE(deep_ring);
         ASSERT_EQ(ring.size(), 2 * voxels * 4);
         EXPECT_TRUE(ring == file);
+        EXPECT_TRUE(deep == file);
         // The second volume's values differ: the ring starts afresh.
         EXPECT_FALSE(std::equal(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(voxels * 4),
                                 ring.begin() + static_cast<std::ptrdiff_t>(voxels * 4)));
