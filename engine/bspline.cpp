@@ -32,34 +32,4 @@ std::int64_t extend_index(std::int64_t q, std::int64_t lo, std::int64_t hi, Exte
   return lo + (e == Extension::mirror ? period - r : period - 1 - r);
 }
 
-std::int64_t spline_weights(int order, double p, double* w) {
-  switch (order) {
-    case 0: {
-      w[0] = 1;
-      return static_cast<std::int64_t>(std::floor(p + 0.5));
-    }
-    case 1: {
-      const double f = std::floor(p), t = p - f;
-      w[0] = 1 - t;
-      w[1] = t;
-      return static_cast<std::int64_t>(f);
-    }
-    case 2: {
-      const double f = std::floor(p + 0.5), t = p - f;
-      w[0] = 0.5 * (0.5 - t) * (0.5 - t);
-      w[1] = 0.75 - t * t;
-      w[2] = 0.5 * (0.5 + t) * (0.5 + t);
-      return static_cast<std::int64_t>(f) - 1;
-    }
-    default: {
-      const double f = std::floor(p), t = p - f, u = 1 - t;
-      w[0] = u * u * u / 6;
-      w[1] = (3 * t * t * t - 6 * t * t + 4) / 6;
-      w[2] = (-3 * t * t * t + 3 * t * t + 3 * t + 1) / 6;
-      w[3] = t * t * t / 6;
-      return static_cast<std::int64_t>(f) - 1;
-    }
-  }
-}
-
 }  // namespace respace

@@ -42,6 +42,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace respace {
@@ -57,8 +58,42 @@ int spline_halo(int order);
 // Maps any integer q onto [lo, hi] by repeated mirroring or reflection.
 std::int64_t extend_index(std::int64_t q, std::int64_t lo, std::int64_t hi, Extension e);
 
-// Evaluation weights of the B-spline of `order` (0..3) at position p:
-// taps first, first + 1, ..., first + order; returns first.
-std::int64_t spline_weights(int order, double p, double* w);
+// Evaluation weights of the B-spline of `Order` (0..3) at position p:
+// taps first, first + 1, ..., first + Order; returns first. Inline, and a
+// template for the general path's per-voxel loop.
+template <int Order>
+inline std::int64_t spline_weights(double p, double* w) {
+  if constexpr (Order == 0) {
+    w[0] = 1;
+    return static_cast<std::int64_t>(std::floor(p + 0.5));
+  } else if constexpr (Order == 1) {
+    const double f = std::floor(p), t = p - f;
+    w[0] = 1 - t;
+    w[1] = t;
+    return static_cast<std::int64_t>(f);
+  } else if constexpr (Order == 2) {
+    const double f = std::floor(p + 0.5), t = p - f;
+    w[0] = 0.5 * (0.5 - t) * (0.5 - t);
+    w[1] = 0.75 - t * t;
+    w[2] = 0.5 * (0.5 + t) * (0.5 + t);
+    return static_cast<std::int64_t>(f) - 1;
+  } else {
+    const double f = std::floor(p), t = p - f, u = 1 - t;
+    w[0] = u * u * u / 6;
+    w[1] = (3 * t * t * t - 6 * t * t + 4) / 6;
+    w[2] = (-3 * t * t * t + 3 * t * t + 3 * t + 1) / 6;
+    w[3] = t * t * t / 6;
+    return static_cast<std::int64_t>(f) - 1;
+  }
+}
+
+inline std::int64_t spline_weights(int order, double p, double* w) {
+  switch (order) {
+    case 0: return spline_weights<0>(p, w);
+    case 1: return spline_weights<1>(p, w);
+    case 2: return spline_weights<2>(p, w);
+    default: return spline_weights<3>(p, w);
+  }
+}
 
 }  // namespace respace

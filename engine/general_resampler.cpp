@@ -253,7 +253,12 @@ private:
     ZSpan span;
     for (std::int64_t j = y0; j < y1; ++j)
       for (std::int64_t k = ka; k < kb; ++k) {
-        sample_row(src, j, k, x0, x1, row.data(), span);
+        switch (s_.base.order) {
+          case Order::nearest: sample_row<0>(src, j, k, x0, x1, row.data(), span); break;
+          case Order::linear: sample_row<1>(src, j, k, x0, x1, row.data(), span); break;
+          case Order::quadratic: sample_row<2>(src, j, k, x0, x1, row.data(), span); break;
+          case Order::cubic: sample_row<3>(src, j, k, x0, x1, row.data(), span); break;
+        }
         unsigned char* out = block_.data() + static_cast<std::size_t>(k - k0) * out_plane_bytes_ +
                              static_cast<std::size_t>((j * m_[0] + x0)) * static_cast<std::size_t>(out_voxel_);
         visit_datatype(s_.base.out_datatype, [&](auto tag) {
@@ -265,12 +270,12 @@ private:
   }
 
   // Output voxels [x0, x1) of row j of plane k into `row`; widens `span` by
-  // the coefficient planes they read.
-  template <class Planes>
+  // the coefficient planes they read. One instance per order, so the taps
+  // unroll.
+  template <int ord, class Planes>
   void sample_row(const Planes& src, std::int64_t j, std::int64_t k, std::int64_t x0, std::int64_t x1, W* row,
                   ZSpan& span) const {
     const Mat4& v = s_.voxel_map;
-    const int ord = static_cast<int>(s_.base.order);
     const W fill = static_cast<W>(s_.base.fill);
     for (std::int64_t i = x0; i < x1; ++i) {
       W* dst = row + (i - x0) * C_;
@@ -287,7 +292,7 @@ private:
       }
       double w[3][4];
       std::int64_t first[3];
-      for (int a = 0; a < 3; ++a) first[a] = spline_weights(ord, p[a], w[a]) + g_;
+      for (int a = 0; a < 3; ++a) first[a] = spline_weights<ord>(p[a], w[a]) + g_;
       span.lo = std::min(span.lo, first[2]);
       span.hi = std::max(span.hi, first[2] + ord);
       for (int c = 0; c < C_; ++c) {
