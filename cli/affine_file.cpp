@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "engine/target.hpp"
 #include "io/error.hpp"
 
 namespace respace {
@@ -97,9 +98,7 @@ Mat4 read_itk(const std::string& text, const std::string& path) {
   return ras;
 }
 
-}  // namespace
-
-Mat4 read_affine_file(const std::string& path) {
+std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) bad(path, "cannot open the affine file");
   std::ostringstream s;
@@ -108,8 +107,43 @@ Mat4 read_affine_file(const std::string& path) {
   if (text.size() > (1u << 20)) bad(path, "is too large to be an affine file");
   if (text.find('\0') != std::string::npos)
     bad(path, "is binary (an ANTs .mat?); give the matrix as text: 4 rows of 4 numbers, or an ITK text transform");
-  if (text.rfind("#Insight Transform File", 0) == 0) return read_itk(text, path);
+  return text;
+}
+
+bool is_itk(const std::string& text) { return text.rfind("#Insight Transform File", 0) == 0; }
+
+double determinant3(const Mat4& a) {
+  return a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+         a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+}
+
+}  // namespace
+
+Mat4 read_affine_file(const std::string& path) {
+  const std::string text = read_text(path);
+  if (is_itk(text)) return read_itk(text, path);
   return read_plain(text, path);
+}
+
+Mat4 fsl_coordinates(const InputGeometry& g) {
+  Mat4 s = identity4();
+  for (int k = 0; k < 3; ++k) s[k][k] = std::fabs(g.pixdim[static_cast<std::size_t>(k)]);
+  const bool neurological = g.has_sform ? determinant3(g.sform) > 0 : g.has_qform && determinant3(g.qform) > 0;
+  if (neurological) {
+    s[0][3] = static_cast<double>(g.n[0] - 1) * s[0][0];
+    s[0][0] = -s[0][0];
+  }
+  return s;
+}
+
+Mat4 read_flirt_file(const std::string& path, const InputGeometry& in, const InputGeometry& ref) {
+  const std::string text = read_text(path);
+  if (is_itk(text)) bad(path, "is an ITK transform, not a FLIRT matrix: give it with --affine");
+  const Mat4 flirt = read_plain(text, path);
+  // Output (REF) index -> REF FSL mm -> input FSL mm -> input index -> world.
+  const Mat4 to_input = multiply(invert(fsl_coordinates(in), "the input's FSL coordinates"),
+                                 multiply(invert(flirt, path + ": the FLIRT matrix"), fsl_coordinates(ref)));
+  return multiply(in.primary, multiply(to_input, invert(ref.primary, "REF's affine")));
 }
 
 }  // namespace respace

@@ -14,8 +14,21 @@
 //    FixedParameters (the centre c). ITK works in LPS: x_in = A (x_out - c)
 //    + t + c there, converted exactly to RAS with diag(-1, -1, 1).
 //
-// Anything else (ANTs binary .mat, FSL FLIRT matrices, composite or
-// non-linear transforms) is refused with a message saying what is read.
+// Anything else (ANTs binary .mat, composite or non-linear transforms) is
+// refused with a message saying what is read. A FLIRT matrix is plain text
+// too but means something else: it is read by read_flirt_file (--flirt).
+//
+// --flirt FILE: a FLIRT matrix (flirt -omat, convert_xfm), 4 rows of 4,
+// mapping the input's FSL coordinates to REF's (FLIRT's -in and -ref).
+// FSL coordinates are voxel indices times |pixdim|, with i mirrored to
+// nx-1-i when the image's sform (else its qform) has a positive
+// determinant, and not with neither (FSL's FslGetLeftRightOrder). With S
+// those scalings and A the primary affines, the world transform is
+//
+//     W = A_in · S_in^-1 · F^-1 · S_ref · A_ref^-1,
+//
+// so the voxel map on REF's grid (--like REF) is S_in^-1 · F^-1 · S_ref,
+// as `flirt -applyxfm -init F -ref REF` samples.
 //
 // Thread safety: pure function.
 #pragma once
@@ -28,5 +41,12 @@ namespace respace {
 
 // Throws Error(bad_input) naming the file and the fault.
 Mat4 read_affine_file(const std::string& path);
+
+// FSL's scaled-voxel coordinates of `g`: index -> FSL mm.
+Mat4 fsl_coordinates(const InputGeometry& g);
+
+// W from a FLIRT matrix between `in` and `ref`. Throws Error(bad_input)
+// naming the file and the fault (an ITK file, a singular matrix).
+Mat4 read_flirt_file(const std::string& path, const InputGeometry& in, const InputGeometry& ref);
 
 }  // namespace respace

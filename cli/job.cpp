@@ -107,6 +107,7 @@ JobPlan plan_job(const Options& o) {
     target.like = geometry_of(p.like->header());
   }
   if (o.affine) target.world = read_affine_file(*o.affine);
+  if (o.flirt) target.world = read_flirt_file(*o.flirt, p.geometry, *target.like);
   if (o.crop) {
     const auto& c = *o.crop;
     target.crop = CropBox{{c[0], c[1], c[2]}, {c[3], c[4], c[5]}};

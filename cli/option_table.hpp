@@ -26,7 +26,8 @@ boost::program_options::positional_options_description positional_files();
 
 // True for the options one job may set on a manifest line: the resampling
 // ones (--spacing family, --size, --grid, --order, --boundary, --fill, --datatype,
-// --compression-level, --gzip-engine, --like, --affine, --crop, --crop-mm).
+// --compression-level, --gzip-engine, --like, --affine, --flirt, --crop,
+// --crop-mm).
 // The rest apply to the whole call.
 bool is_job_option(const std::string& name);
 

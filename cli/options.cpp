@@ -32,12 +32,13 @@ const char* kExamples =
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --order 3        # cubic B-spline, mirror\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --dry-run\n"
     "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --affine fixed_to_moving.txt --order 3\n"
+    "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --flirt moving_to_fixed.mat --order 3\n"
     "  respace in.nii.gz roi.nii.gz --crop 100 120 40 64 64 32 --size 128 128 64\n"
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
     "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
     "Manifest (--manifest FILE, - for standard input): one job per line,\n"
     "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--boundary/--fill/--datatype/\n"
-    "               --compression-level/--gzip-engine/--like/--affine/--crop/--crop-mm ...]\n"
+    "               --compression-level/--gzip-engine/--like/--affine/--flirt/--crop/--crop-mm ...]\n"
     "  split like a shell line ('...', \"...\", \\ escapes); blank lines and lines starting\n"
     "  with # are skipped; paths are relative to the current folder. A line's option wins\n"
     "  over the command line's; a line's --spacing, --x/y/z-spacing or --size replaces the\n"
@@ -50,7 +51,7 @@ const char* kExamples =
 const char* const kJobOptions[] = {"spacing", "xyz-spacing", "x-spacing", "y-spacing",         "z-spacing",
                                    "size",    "grid",        "order",     "boundary",          "fill", "datatype",
                                    "compression-level",      "gzip-engine", "like",      "affine",
-                                   "crop",    "crop-mm"};
+                                   "flirt",   "crop",        "crop-mm"};
 const char* const kAxes[3] = {"x-spacing", "y-spacing", "z-spacing"};
 
 bool given(const po::variables_map& vm, const char* name) { return vm.count(name) && !vm[name].defaulted(); }
@@ -148,6 +149,8 @@ po::options_description visible_options() {
       ("like", po::value<std::string>()->value_name("REF"), "resample onto REF's grid (dims, qform, sform, codes)")
       ("affine", po::value<std::string>()->value_name("FILE"),
        "world transform, output -> input (4x4 text in RAS mm, or an ITK text transform; see README)")
+      ("flirt", po::value<std::string>()->value_name("FILE"),
+       "FSL FLIRT matrix (flirt -omat) from the input to REF, FLIRT's -ref; needs --like REF")
       ("crop", po::value<std::vector<std::int64_t>>()->multitoken(),
        "I0 J0 K0 NI NJ NK: resample only this box of input voxels (first index, size), as if it were the input")
       ("crop-mm", po::value<std::vector<double>>()->multitoken(),
@@ -214,7 +217,15 @@ void read_job_options(const po::variables_map& vm, Options& o) {
     o.like = vm["like"].as<std::string>();
     o.grid = GridRequest{};  // and a later --like an earlier grid request
   }
-  if (given(vm, "affine")) o.affine = vm["affine"].as<std::string>();
+  if (given(vm, "affine") && given(vm, "flirt")) usage("give --affine or --flirt, not both");
+  if (given(vm, "affine")) {
+    o.affine = vm["affine"].as<std::string>();
+    o.flirt.reset();  // a later source's transform replaces an earlier one
+  }
+  if (given(vm, "flirt")) {
+    o.flirt = vm["flirt"].as<std::string>();
+    o.affine.reset();
+  }
   if (given(vm, "crop") && given(vm, "crop-mm")) usage("give --crop or --crop-mm, not both");
   if (given(vm, "crop")) {
     auto v = vm["crop"].as<std::vector<std::int64_t>>();
@@ -265,6 +276,7 @@ void require_grid_request(const Options& o) {
   bool any_request = o.grid.size.has_value();
   for (const auto& s : o.grid.spacing) any_request |= s.has_value();
   if (o.like && o.grid.policy) usage("--like takes REF's grid: no --grid with it");
+  if (o.flirt && !o.like) usage("--flirt needs --like REF, the -ref image FLIRT registered the input to");
   if (!any_request && !o.like && !o.affine && !o.crop && !o.crop_mm)
     usage("say what to resample to: --spacing, --x/y/z-spacing, --size, --like, --affine or --crop");
 }

@@ -31,6 +31,7 @@ struct Options {
   GridRequest grid;
   std::optional<std::string> like;    // --like REF: REF's grid
   std::optional<std::string> affine;  // --affine FILE (cli/affine_file.hpp)
+  std::optional<std::string> flirt;   // --flirt FILE: a FLIRT matrix (needs like)
   std::optional<std::array<std::int64_t, 6>> crop;  // I0 J0 K0 NI NJ NK (stored voxels)
   std::optional<std::array<double, 6>> crop_mm;     // X0 Y0 Z0 X1 Y1 Z1 (world mm)
   int order = 1;

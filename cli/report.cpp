@@ -80,6 +80,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << p.crop->first[1] << ".." << p.crop->first[1] + p.crop->size[1] - 1 << ", " << p.crop->first[2] << ".."
        << p.crop->first[2] + p.crop->size[2] - 1 << " of the input\n";
   if (p.like) os << "  grid from      " << p.like->path() << " (--like)\n";
+  if (o.affine) os << "  transform      " << *o.affine << " (--affine, output world -> input world)\n";
+  if (o.flirt) os << "  transform      " << *o.flirt << " (--flirt, FSL coordinates of the input -> REF's)\n";
   os << "Path:    " << p.target.why << "\n";
   if (!p.target.separable || o.dry_run) {
     const Mat4 v = stored_voxel_map(p);

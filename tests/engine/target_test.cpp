@@ -227,6 +227,40 @@ TEST_F(AffineFile, BadFilesAreRefusedWithTheirFault) {
   EXPECT_THROW(read_affine_file("/nonexistent/affine.txt"), Error);
 }
 
+// The identity FLIRT matrix between a grid stored neurologically (positive
+// determinant: FSL mirrors i) and the same grid stored radiologically is the
+// world identity; with no transform at all FSL mirrors nothing.
+TEST_F(AffineFile, FlirtMatrixFollowsFslCoordinates) {
+  InputGeometry in;
+  in.n = {10, 8, 6};
+  in.pixdim = {1.5, 2, 2.5};
+  in.has_sform = true;
+  in.sform = identity4();
+  for (int k = 0; k < 3; ++k) in.sform[k][k] = in.pixdim[static_cast<std::size_t>(k)];
+  in.sform[0][3] = -7;
+  in.primary = in.sform;
+  InputGeometry ref = in;
+  ref.sform[0][0] = -1.5;  // voxel i of REF is voxel 9 - i of the input
+  ref.sform[0][3] = -7 + 9 * 1.5;
+  ref.primary = ref.sform;
+  const Mat4 w = read_flirt_file(write("1 0 0 0\n0 1 0 0\n0 0 1 0\n0 0 0 1\n"), in, ref);
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) EXPECT_NEAR(w[r][c], r == c ? 1.0 : 0.0, 1e-12) << r << "," << c;
+  EXPECT_EQ(fsl_coordinates(in)[0][0], -1.5);
+  EXPECT_EQ(fsl_coordinates(in)[0][3], 9 * 1.5);
+  EXPECT_EQ(fsl_coordinates(ref)[0][0], 1.5);
+  InputGeometry bare = in;
+  bare.has_sform = false;
+  EXPECT_EQ(fsl_coordinates(bare)[0][0], 1.5);  // no transform: no mirror
+  try {
+    read_flirt_file(write("#Insight Transform File V1.0\nTransform: AffineTransform_double_3_3\n"), in, ref);
+    ADD_FAILURE() << "an ITK file was read as a FLIRT matrix";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    EXPECT_NE(std::string(e.what()).find("--affine"), std::string::npos);
+  }
+}
+
 TEST_F(AffineFile, ItkTextIsConvertedFromLpsAboutItsCentre) {
   // x_in = A (x - c) + t + c in LPS, A a rotation about z by 90 degrees.
   const Mat4 m = read_affine_file(write("#Insight Transform File V1.0\n#Transform 0\n"
