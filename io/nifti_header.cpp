@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "io/error.hpp"
 #include "io/read_ahead.hpp"
@@ -18,20 +19,9 @@ namespace {
 
 template <class Header>
 void copy_geometry(const Header& h, RawGeometry& g) {
-  for (int i = 0; i < 4; ++i) g.pixdim[i] = static_cast<double>(h.pixdim[i]);
-  g.quatern[0] = static_cast<double>(h.quatern_b);
-  g.quatern[1] = static_cast<double>(h.quatern_c);
-  g.quatern[2] = static_cast<double>(h.quatern_d);
-  g.qoffset[0] = static_cast<double>(h.qoffset_x);
-  g.qoffset[1] = static_cast<double>(h.qoffset_y);
-  g.qoffset[2] = static_cast<double>(h.qoffset_z);
-  for (int c = 0; c < 4; ++c) {
-    g.srow[0][c] = static_cast<double>(h.srow_x[c]);
-    g.srow[1][c] = static_cast<double>(h.srow_y[c]);
-    g.srow[2][c] = static_cast<double>(h.srow_z[c]);
-  }
-  g.qform_code = h.qform_code;
-  g.sform_code = h.sform_code;
+  each_geometry_field(h, g, [](const auto& field, auto& value) {
+    value = static_cast<std::remove_reference_t<decltype(value)>>(field);
+  });
   g.xyzt_units = static_cast<int>(h.xyzt_units);
 }
 

@@ -2,6 +2,7 @@
 #include "io/nifti_output.hpp"
 
 #include <cstring>
+#include <type_traits>
 
 #include "io/error.hpp"
 
@@ -42,24 +43,13 @@ void set_transforms(Header& h, const nifti_image& nim, const OutputGrid& grid) {
 }
 
 // --like: REF's geometry as stored (the space bits of xyzt_units with it).
-template <class Header, class Real>
+template <class Header>
 void set_geometry(Header& h, const OutputGrid& grid) {
   if (!grid.geometry) return;
   const RawGeometry& g = *grid.geometry;
-  for (int i = 0; i < 4; ++i) h.pixdim[i] = static_cast<Real>(g.pixdim[i]);
-  h.quatern_b = static_cast<Real>(g.quatern[0]);
-  h.quatern_c = static_cast<Real>(g.quatern[1]);
-  h.quatern_d = static_cast<Real>(g.quatern[2]);
-  h.qoffset_x = static_cast<Real>(g.qoffset[0]);
-  h.qoffset_y = static_cast<Real>(g.qoffset[1]);
-  h.qoffset_z = static_cast<Real>(g.qoffset[2]);
-  for (int c = 0; c < 4; ++c) {
-    h.srow_x[c] = static_cast<Real>(g.srow[0][c]);
-    h.srow_y[c] = static_cast<Real>(g.srow[1][c]);
-    h.srow_z[c] = static_cast<Real>(g.srow[2][c]);
-  }
-  h.qform_code = static_cast<decltype(h.qform_code)>(g.qform_code);
-  h.sform_code = static_cast<decltype(h.sform_code)>(g.sform_code);
+  each_geometry_field(h, g, [](auto& field, const auto& value) {
+    field = static_cast<std::remove_reference_t<decltype(field)>>(value);
+  });
   h.xyzt_units = static_cast<decltype(h.xyzt_units)>((h.xyzt_units & ~0x07) | (g.xyzt_units & 0x07));
 }
 
@@ -120,7 +110,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
     h.vox_offset = static_cast<float>(out.vox_offset);
     set_transforms<nifti_1_header, float>(h, nim, grid);
-    set_geometry<nifti_1_header, float>(h, grid);
+    set_geometry(h, grid);
     set_text(h, grid);
     append(out.bytes, &h, sizeof h);
   } else {
@@ -130,7 +120,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     out.vox_offset = pair ? 0 : sizeof(h) + 4 + ext_bytes;
     h.vox_offset = static_cast<std::int64_t>(out.vox_offset);
     set_transforms<nifti_2_header, double>(h, nim, grid);
-    set_geometry<nifti_2_header, double>(h, grid);
+    set_geometry(h, grid);
     set_text(h, grid);
     append(out.bytes, &h, sizeof h);
   }

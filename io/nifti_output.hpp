@@ -37,6 +37,28 @@ struct RawGeometry {
   int qform_code = 0, sform_code = 0, xyzt_units = 0;
 };
 
+// Calls f(header field, RawGeometry field) for each geometry field but
+// xyzt_units (only its space bits go with --like): the one list both the
+// reader (io/nifti_header.cpp) and the writer (io/nifti_output.cpp) use.
+// Header: nifti_1_header or nifti_2_header, const or not, as is Geometry.
+template <class Header, class Geometry, class F>
+void each_geometry_field(Header& h, Geometry& g, F f) {
+  for (int i = 0; i < 4; ++i) f(h.pixdim[i], g.pixdim[i]);
+  f(h.quatern_b, g.quatern[0]);
+  f(h.quatern_c, g.quatern[1]);
+  f(h.quatern_d, g.quatern[2]);
+  f(h.qoffset_x, g.qoffset[0]);
+  f(h.qoffset_y, g.qoffset[1]);
+  f(h.qoffset_z, g.qoffset[2]);
+  for (int c = 0; c < 4; ++c) {
+    f(h.srow_x[c], g.srow[0][c]);
+    f(h.srow_y[c], g.srow[1][c]);
+    f(h.srow_z[c], g.srow[2][c]);
+  }
+  f(h.qform_code, g.qform_code);
+  f(h.sform_code, g.sform_code);
+}
+
 // The grid part of the output header (everything else comes from the input).
 struct OutputGrid {
   std::array<std::int64_t, 3> dims{};
