@@ -102,6 +102,16 @@ struct Mapping {
 // 106 MiB).
 constexpr std::size_t kFileWrite = 16 << 10;
 
+// The ring the planner sizes and the resampler runs, for blocks of `block`.
+RingPlan ring_for(const GeneralSetup& s, int block) {
+  std::int64_t n[3], m[3];
+  for (std::size_t k = 0; k < 3; ++k) {
+    n[k] = s.base.grid.axis[k].n;
+    m[k] = s.base.grid.axis[k].m;
+  }
+  return plan_ring(s.voxel_map, n, m, static_cast<int>(s.base.order), coefficient_margin(s.base.order), block);
+}
+
 // Where a tile's taps read their coefficient planes from.
 template <class W>
 struct FilePlanes {
@@ -138,7 +148,7 @@ public:
     out_voxel_ = scalar_bytes(s.base.out_datatype) * C_;
     out_plane_bytes_ = static_cast<std::size_t>(m_[0] * m_[1]) * static_cast<std::size_t>(out_voxel_);
     if (plan.ring) {
-      ring_plan_ = plan_ring(s.voxel_map, n_, m_, static_cast<int>(o), g_, plan.block);
+      ring_plan_ = ring_for(s, plan.block);
       ring_ = std::make_unique<CoefficientRing>(static_cast<std::size_t>(plane_) * sizeof(W), ring_plan_,
                                                 [this](std::int64_t b) { emit_ring_block(b); });
     } else {
@@ -364,15 +374,6 @@ void size_output(GeneralMemory& g, const GeneralSetup& s, int tile, int block, b
   g.chunk_bytes = g.chunk_capacity * chunk_buffer_bytes();
   g.codec_bytes = gzip_output ? static_cast<std::uint64_t>(g.threads) * deflater_bytes : 0;
   g.scratch_bytes = static_cast<std::uint64_t>(g.threads * tile * b.channels * 8) + (64u << 10);
-}
-
-RingPlan ring_for(const GeneralSetup& s, int block) {
-  std::int64_t n[3], m[3];
-  for (std::size_t k = 0; k < 3; ++k) {
-    n[k] = s.base.grid.axis[k].n;
-    m[k] = s.base.grid.axis[k].m;
-  }
-  return plan_ring(s.voxel_map, n, m, static_cast<int>(s.base.order), coefficient_margin(s.base.order), block);
 }
 
 // The shapes the planners try, most parallel first; with `smallest`, only
