@@ -13,6 +13,7 @@
 #include "cli/manifest.hpp"
 #include "cli/progress.hpp"
 #include "cli/report.hpp"
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
 #include "io/nifti_output.hpp"
 
@@ -86,12 +87,10 @@ std::vector<JobSpec> output_dir_jobs(const Options& o) {
   return jobs;
 }
 
-std::string base_name(const std::string& path) { return path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1); }
-
 }  // namespace
 
 std::string batch_output_name(const std::string& input, const std::string& dir, const std::string& suffix) {
-  std::string base = base_name(input);
+  std::string base = base_of(input);
   std::string ext;
   for (const char* e : {".nii.gz", ".hdr.gz", ".img.gz", ".nii", ".hdr", ".img"})
     if (ends_with(base, e)) {
@@ -113,7 +112,7 @@ int run_jobs(const Options& o) {
   std::vector<std::string> failed;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const Options& job = jobs[i].options;
-    const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(jobs.size()) + "] " + base_name(job.input);
+    const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(jobs.size()) + "] " + base_of(job.input);
     const int code = run_one(job, label);
     if (code == 0) continue;
     if (!o.keep_going) return code;

@@ -42,11 +42,6 @@ extern "C" void on_fatal_signal(int sig) {
   ::_exit(128 + sig);
 }
 
-std::string base_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // mkostemp on "pattern" (ending in XXXXXX); the name it made goes to `path`.
 int make_temp(const std::string& pattern, const std::string& folder, const std::string& what, std::string& path) {
   std::vector<char> name(pattern.begin(), pattern.end());
@@ -64,6 +59,11 @@ int make_temp(const std::string& pattern, const std::string& folder, const std::
 std::string folder_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string(".") : (slash == 0 ? std::string("/") : path.substr(0, slash));
+}
+
+std::string base_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 ScratchFile::ScratchFile(const std::string& folder, const std::string& what) {

@@ -62,6 +62,8 @@ private:
 
 // The folder of a path: "." for a bare name, "/" for a file at the root.
 std::string folder_of(const std::string& path);
+// The file name of a path: what follows its last '/'.
+std::string base_of(const std::string& path);
 
 constexpr int kMaxPending = 8;
 
