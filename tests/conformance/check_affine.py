@@ -63,7 +63,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
-from conformance_util import (start, run_cases, header_affine, extend_index, run_respace, tail, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
+from conformance_util import (conformance_main, header_affine, extend_index, run_respace, tail, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
 
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
@@ -242,25 +242,28 @@ def rel_oblique():
     return about(world_centre(), rotation(np.radians(4.0), 0.0, np.radians(-3.0)))
 
 
+def permutation_about_centre(source):
+    """Input axis a <- output axis SOURCE[a], about the grid centre."""
+    c = (np.array(IN_SHAPE) - 1) / 2
+    P = np.zeros((4, 4))
+    for a, b in enumerate(source):
+        P[a, b] = 1
+    P[3, 3] = 1
+    P[:3, 3] = c - P[:3, :3] @ c
+    return voxel_relation(P)
+
+
 def rel_swap_xz():
     """90-degree permutation about the grid centre: input x <- output z,
     input z <- output x (slices become columns)."""
-    c = (np.array(IN_SHAPE) - 1) / 2
-    P = np.zeros((4, 4))
-    P[0, 2] = P[1, 1] = P[2, 0] = P[3, 3] = 1
-    P[:3, 3] = c - P[:3, :3] @ c
-    return voxel_relation(P)
+    return permutation_about_centre((2, 1, 0))
 
 
 def rel_cycle():
     """90-degree rotations of the axes, not an involution (so the pull and
     push directions differ): input x <- output y, y <- z, z <- x, about the
     grid centre."""
-    c = (np.array(IN_SHAPE) - 1) / 2
-    P = np.zeros((4, 4))
-    P[0, 1] = P[1, 2] = P[2, 0] = P[3, 3] = 1
-    P[:3, 3] = c - P[:3, :3] @ c
-    return voxel_relation(P)
+    return permutation_about_centre((1, 2, 0))
 
 
 def rel_flip_y():
@@ -806,17 +809,15 @@ def all_cases():
     return cases
 
 
-def main():
-    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-affine")
-    if opts is None:
-        return code
-    passed, failed = run_cases(all_cases(), opts)
+def note_order0_ties():
     if SCIPY_NOTES["order0_mirror_half"]:
         print(f"note: at {SCIPY_NOTES['order0_mirror_half']} order-0 samples "
               "(exact p = -1/2, --boundary mirror) scipy's value differs from the "
               "SPEC rule floor(p+1/2); respace was held to the SPEC there")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+
+
+def main():
+    return conformance_main(__doc__, "/tmp/respace-affine", all_cases, epilogue=note_order0_ties)
 
 
 if __name__ == "__main__":

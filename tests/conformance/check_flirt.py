@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     sys.exit(77)
 
 # check_affine exits 77 itself when scipy or nibabel is missing.
-from conformance_util import (start, run_cases, run_respace, tail, fresh_dir,  # noqa: E402
+from conformance_util import (conformance_main, run_respace, tail, fresh_dir,  # noqa: E402
                               rotation, make_affine, read_raw_header, header_affine)
 from check_affine import (smooth_field, build_header, write_nifti, write_plain,  # noqa: E402
                           write_itk, run_json, check_voxel_map, check_file, load_out,
@@ -225,12 +225,7 @@ def all_cases():
 
 
 def main():
-    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-flirt")
-    if opts is None:
-        return code
-    passed, failed = run_cases(all_cases(), opts)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return conformance_main(__doc__, "/tmp/respace-flirt", all_cases)
 
 
 if __name__ == "__main__":

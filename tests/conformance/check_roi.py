@@ -52,7 +52,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
-from conformance_util import (start, run_cases, run_respace, tail, fresh_dir, read_raw_header)  # noqa: E402
+from conformance_util import (conformance_main, run_respace, tail, fresh_dir, read_raw_header)  # noqa: E402
 
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
@@ -339,34 +339,36 @@ def crop_semantics(order, boundary, request):
 
 
 def main():
-    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-roi", parallel=False)
-    if opts is None:
-        return code
+    exps = {}  # made once the workdir is known
 
-    exps = {2: Experiment(2), 3: Experiment(3)}
-    cases = []
-    for nd, e in exps.items():
-        cases += [(f"roi_{nd}d_point_order0", lambda e=e: e.point_back(0)),
-                  (f"roi_{nd}d_point_order1", lambda e=e: e.point_back(1)),
-                  (f"roi_{nd}d_segmentation_round_trip",
-                   lambda e=e: e.round_trip("seg")),
-                  (f"roi_{nd}d_float_round_trip", lambda e=e: e.round_trip("img"))]
-    cases += [(f"crop_then_{req}_o{o}_{b}", lambda o=o, b=b, req=req:
-               crop_semantics(o, b, req))
-              for req in ("size", "spacing")
-              for o, b in ((0, "nearest"), (1, "nearest"), (1, "constant"),
-                           (3, "mirror"), (3, "reflect"), (2, "constant"))]
-    passed, failed = run_cases(cases, opts)
-    offsets = [o for e in exps.values() for o in e.offsets]
-    if offsets:
-        print("measured offsets of the point mapped back (input voxels):")
-        for what, c, back, off in offsets:
-            nd = int(what[0])
-            print(f"  {what}: found at {np.round(c[:nd], 9).tolist()} -> "
-                  f"{[float(f'{v:.12g}') for v in back[:nd]]}, offset "
-                  f"{[float(f'{v:.3g}') for v in off[:nd]]}")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    def cases():
+        exps.update({2: Experiment(2), 3: Experiment(3)})
+        found = []
+        for nd, e in exps.items():
+            found += [(f"roi_{nd}d_point_order0", lambda e=e: e.point_back(0)),
+                      (f"roi_{nd}d_point_order1", lambda e=e: e.point_back(1)),
+                      (f"roi_{nd}d_segmentation_round_trip",
+                       lambda e=e: e.round_trip("seg")),
+                      (f"roi_{nd}d_float_round_trip", lambda e=e: e.round_trip("img"))]
+        found += [(f"crop_then_{req}_o{o}_{b}", lambda o=o, b=b, req=req:
+                   crop_semantics(o, b, req))
+                  for req in ("size", "spacing")
+                  for o, b in ((0, "nearest"), (1, "nearest"), (1, "constant"),
+                               (3, "mirror"), (3, "reflect"), (2, "constant"))]
+        return found
+
+    def print_offsets():
+        offsets = [o for e in exps.values() for o in e.offsets]
+        if offsets:
+            print("measured offsets of the point mapped back (input voxels):")
+            for what, c, back, off in offsets:
+                nd = int(what[0])
+                print(f"  {what}: found at {np.round(c[:nd], 9).tolist()} -> "
+                      f"{[float(f'{v:.12g}') for v in back[:nd]]}, offset "
+                      f"{[float(f'{v:.3g}') for v in off[:nd]]}")
+
+    return conformance_main(__doc__, "/tmp/respace-roi", cases, parallel=False,
+                            epilogue=print_offsets)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
     sys.exit(77)
 
-from conformance_util import (start, run_cases, header_affine, extend_index, run_respace, tail, path, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
+from conformance_util import (conformance_main, header_affine, extend_index, run_respace, tail, path, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
 
 warnings.simplefilter("ignore")  # nibabel chatter about odd headers
 
@@ -1168,12 +1168,7 @@ def all_cases():
 
 
 def main():
-    opts, code = start(__doc__.split("\n")[0], "/tmp/respace-conformance")
-    if opts is None:
-        return code
-    passed, failed = run_cases(all_cases(), opts)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return conformance_main(__doc__, "/tmp/respace-conformance", all_cases)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,20 @@ def start(description, workdir, parallel=True):
     return opts, None
 
 
+def conformance_main(doc, workdir, make_cases, parallel=True, epilogue=None):
+    """A script's whole run: start() with the first line of DOC, the cases
+    MAKE_CASES() returns (called after start, so they may use the workdir),
+    EPILOGUE() if given, then "N passed, N failed". Returns the exit code."""
+    opts, code = start(doc.split("\n")[0], workdir, parallel)
+    if opts is None:
+        return code
+    passed, failed = run_cases(make_cases(), opts)
+    if epilogue:
+        epilogue()
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
 def run_cases(cases, opts):
     """Runs the (name, fn) CASES whose name contains opts.pattern,
     opts.jobs at a time, and prints one line per case in the listed order.
