@@ -13,6 +13,7 @@
 
 #include "io/error.hpp"
 #include "io/read_ahead.hpp"
+#include "io/raw_header.hpp"
 
 namespace respace {
 namespace {
@@ -116,46 +117,57 @@ int scalar_datatype_named(const std::string& name) {
 
 InputVolume InputVolume::open(const std::string& path) {
   {  // A clear message for the common case before nifticlib says anything.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
     struct stat st;
     bool ok = ::fstat(fd, &st) == 0;
     ::close(fd);
-    if (!ok || S_ISDIR(st.st_mode)) fail(path, "not a regular file");
+    if (!ok || !S_ISREG(st.st_mode)) fail(path, "not a regular file");
   }
   nifti_set_debug_level(0);
   InputVolume v;
   v.path_ = path;
-  const std::string why = capture_stderr([&] { v.nim_.reset(nifti_image_read(path.c_str(), 0)); });
-  if (!v.nim_)
-    fail(path, "not a readable NIfTI-1/NIfTI-2 header (" + (why.empty() ? std::string("bad magic, size or dimensions") : why) + ")");
-
-  const nifti_image& h = *v.nim_;
-  // nifti_image.nifti_type says NIFTI-1 even for NIfTI-2 files; the raw
-  // header read reports the version.
-  // The raw header read also tells a NIfTI magic (version 1 or 2) from none
-  // (0: ANALYZE 7.5, which nifti_image_read accepts, even in a .nii file).
-  int nver = 0;
-  void* raw = nullptr;
-  capture_stderr([&] { raw = nifti_read_header(path.c_str(), &nver, 0); });
-  if (raw && nver == 2) {
-    const auto* h2 = static_cast<const nifti_2_header*>(raw);
-    std::memcpy(v.text_.descrip, h2->descrip, sizeof v.text_.descrip);
-    std::memcpy(v.text_.aux_file, h2->aux_file, sizeof v.text_.aux_file);
-    std::memcpy(v.text_.intent_name, h2->intent_name, sizeof v.text_.intent_name);
-    copy_geometry(*h2, v.geometry_);
-  } else if (raw) {  // NIfTI-1 and ANALYZE share the 348-byte layout
-    const auto* h1 = static_cast<const nifti_1_header*>(raw);
-    std::memcpy(v.text_.descrip, h1->descrip, sizeof v.text_.descrip);
-    std::memcpy(v.text_.aux_file, h1->aux_file, sizeof v.text_.aux_file);
-    std::memcpy(v.text_.intent_name, h1->intent_name, sizeof v.text_.intent_name);
-    copy_geometry(*h1, v.geometry_);
+  // The header file of a pair named by its .img; the file itself otherwise.
+  std::string header_path = path;
+  if (char* found = nifti_findhdrname(path.c_str())) {
+    header_path = found;
+    std::free(found);
   }
-  std::free(raw);
-  if (nver != 1 && nver != 2 && (ends_with(path, ".nii") || ends_with(path, ".nii.gz")))
+  v.header_path_ = header_path;
+  v.raw_ = read_raw_header(header_path);  // every field that sizes or places data, checked
+  const RawHeader& raw = v.raw_;
+  if (raw.version == 0 && (ends_with(path, ".nii") || ends_with(path, ".nii.gz")))
     fail(path, "not a NIfTI-1/NIfTI-2 header (bad magic; a .nii file must say n+1 or n+2, and ANALYZE 7.5 "
                "headers come as .hdr/.img pairs)");
-  v.version_ = nver == 2 ? 2 : 1;
+  // nifticlib converts the checked header (it swaps bytes itself); it reads
+  // nothing from the file, so no extension is ever held in memory.
+  const std::string why = capture_stderr([&] {
+    v.nim_.reset(raw.header_bytes == 348 ? nifti_convert_n1hdr2nim(raw.n1, header_path.c_str())
+                                         : nifti_convert_n2hdr2nim(raw.n2, header_path.c_str()));
+  });
+  if (!v.nim_)
+    fail(path, "not a readable NIfTI-1/NIfTI-2 header (" + (why.empty() ? std::string("bad datatype or dimensions") : why) + ")");
+  nifti_image& h = *v.nim_;
+  std::free(h.iname);
+  h.iname = raw.one_file ? nifti_strdup(header_path.c_str()) : nifti_findimgname(header_path.c_str(), h.nifti_type);
+  h.iname_offset = static_cast<decltype(h.iname_offset)>(raw.vox_offset);
+  if (raw.header_bytes == 540) {
+    nifti_2_header h2 = raw.n2;
+    if (raw.swapped) swap_nifti_header(&h2, 2);
+    std::memcpy(v.text_.descrip, h2.descrip, sizeof v.text_.descrip);
+    std::memcpy(v.text_.aux_file, h2.aux_file, sizeof v.text_.aux_file);
+    std::memcpy(v.text_.intent_name, h2.intent_name, sizeof v.text_.intent_name);
+    copy_geometry(h2, v.geometry_);
+  } else {  // NIfTI-1 and ANALYZE share the 348-byte layout
+    nifti_1_header h1 = raw.n1;
+    if (raw.swapped) swap_nifti_header(&h1, raw.version);
+    std::memcpy(v.text_.descrip, h1.descrip, sizeof v.text_.descrip);
+    std::memcpy(v.text_.aux_file, h1.aux_file, sizeof v.text_.aux_file);
+    std::memcpy(v.text_.intent_name, h1.intent_name, sizeof v.text_.intent_name);
+    copy_geometry(h1, v.geometry_);
+  }
+  v.version_ = raw.version == 2 ? 2 : 1;
   if (!h.iname) fail(path, "the image file that goes with this header was not found");
   v.data_path_ = h.iname;
 
@@ -178,6 +190,7 @@ InputVolume InputVolume::open(const std::string& path) {
     if (h.dim[d] < 1 && d <= h.dim[0]) fail(path, "impossible dimension dim[" + std::to_string(d) + "] = " +
                                                      std::to_string(h.dim[d]));
   if (h.nx < 1 || h.ny < 1 || h.nz < 1) fail(path, "impossible dimensions");
+  check_geometry(raw, header_path);
   v.check_data_fits();
   return v;
 }
@@ -191,8 +204,6 @@ void InputVolume::check_data_fits() const {
   if (::stat(data_path_.c_str(), &st) != 0) fail(data_path_, std::string("cannot open: ") + std::strerror(errno));
   const auto file_size = static_cast<std::uint64_t>(st.st_size);
   const std::uint64_t need = data_bytes();
-  if (need / plane_bytes() != static_cast<std::uint64_t>(nz()) * static_cast<std::uint64_t>(volumes()))
-    fail(path_, "the header's dimensions describe more data than 64 bits can count");
   const std::string claim = "the header describes " + std::to_string(need) + " bytes of voxel data";
   if (file_is_gzip(data_path_)) {
     const std::uint64_t most = file_size > UINT64_MAX / 1032 ? UINT64_MAX : file_size * 1032;

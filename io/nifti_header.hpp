@@ -14,6 +14,7 @@
 
 #include "io/byte_source.hpp"
 #include "io/nifti_output.hpp"
+#include "io/raw_header.hpp"
 
 namespace respace {
 
@@ -52,6 +53,11 @@ public:
   // Opens the voxel data positioned at its first byte, decoded on its own
   // thread ahead of the caller (io/read_ahead.hpp); gzip by `engine`.
   std::unique_ptr<ByteSource> open_data(GzipEngine engine = default_gzip_engine()) const;
+  // The header's extensions: how many, and their bytes (esize summed); they
+  // are never held, copy_extensions() streams them to an output.
+  std::uint64_t extension_count() const { return raw_.extension_count; }
+  std::uint64_t extension_bytes() const { return raw_.extension_bytes; }
+  void copy_extensions(ByteSink& sink) const { respace::copy_extensions(header_path_, raw_, sink); }
   // Bytes of voxel data: nx*ny*nz*volumes*bytes per voxel.
   std::uint64_t data_bytes() const { return plane_bytes() * static_cast<std::uint64_t>(nz()) * static_cast<std::uint64_t>(volumes()); }
 
@@ -60,6 +66,8 @@ private:
 
   std::string path_;
   std::string data_path_;
+  std::string header_path_;
+  RawHeader raw_;
   NiftiImagePtr nim_;
   int version_ = 1;
   RawText text_;

@@ -14,8 +14,6 @@ void append(std::vector<unsigned char>& out, const void* p, std::size_t n) {
   out.insert(out.end(), b, b + n);
 }
 
-void append_i32(std::vector<unsigned char>& out, std::int32_t v) { append(out, &v, sizeof v); }
-
 // nifticlib writes the quaternion and the srow rows only when their code is
 // set; SPEC §5 wants them written as transformed (quaternion unchanged,
 // offset and srow = the new grid) whatever the codes say.
@@ -71,7 +69,7 @@ OutputNames output_names(const std::string& path) {
 }
 
 SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& grid, int version,
-                                  bool pair) {
+                                  bool pair, ExtensionSize extensions) {
   nifti_image nim = input;  // shallow copy: only value fields are changed below
   nim.nx = nim.dim[1] = grid.dims[0];
   nim.ny = nim.dim[2] = grid.dims[1];
@@ -100,8 +98,7 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
   SerializedHeader out;
   out.version = (version == 2 || needs_v2) ? 2 : 1;
 
-  std::uint64_t ext_bytes = 0;
-  for (int i = 0; i < nim.num_ext; ++i) ext_bytes += static_cast<std::uint64_t>(nim.ext_list[i].esize);
+  const std::uint64_t ext_bytes = extensions.bytes;
 
   if (out.version == 1) {
     nim.nifti_type = pair ? NIFTI_FTYPE_NIFTI1_2 : NIFTI_FTYPE_NIFTI1_1;
@@ -124,14 +121,8 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
     set_text(h, grid);
     append(out.bytes, &h, sizeof h);
   }
-  const unsigned char extender[4] = {static_cast<unsigned char>(nim.num_ext > 0 ? 1 : 0), 0, 0, 0};
+  const unsigned char extender[4] = {static_cast<unsigned char>(extensions.count > 0 ? 1 : 0), 0, 0, 0};
   append(out.bytes, extender, 4);
-  for (int i = 0; i < nim.num_ext; ++i) {
-    const nifti1_extension& e = nim.ext_list[i];
-    append_i32(out.bytes, e.esize);
-    append_i32(out.bytes, e.ecode);
-    append(out.bytes, e.edata, static_cast<std::size_t>(e.esize - 8));
-  }
   return out;
 }
 

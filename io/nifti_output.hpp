@@ -2,7 +2,8 @@
 // The output side of a NIfTI file: the header of the resampled volume is the
 // input's nifti_image with the grid fields replaced, serialised by
 // nifticlib's own conversion (nifti_convert_nim2n1hdr / n2hdr), followed by
-// the input's extensions copied byte for byte. Every field SPEC §5 lists as
+// the input's extensions copied byte for byte by the caller (they are
+// streamed from the input, io/raw_header.hpp, never held). Every field SPEC §5 lists as
 // "copied unchanged" is therefore copied by construction.
 //
 // Thread safety: pure functions.
@@ -87,14 +88,20 @@ bool ends_with(const std::string& s, const std::string& suffix);
 OutputNames output_names(const std::string& path);
 
 struct SerializedHeader {
-  std::vector<unsigned char> bytes;  // header + extender + extensions
+  std::vector<unsigned char> bytes;  // header + extender; the extensions follow (copy_extensions)
   std::uint64_t vox_offset = 0;      // where the data starts in the image file
   int version = 1;                   // 1 or 2
 };
 
+// The input's extensions, which the writer streams after the header.
+struct ExtensionSize {
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+};
+
 // `version` is the input's NIfTI version; NIfTI-2 is chosen when a dimension
-// exceeds the NIfTI-1 limit of 32767.
+// exceeds the NIfTI-1 limit of 32767. vox_offset leaves room for `extensions`.
 SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& grid, int version,
-                                  bool pair);
+                                  bool pair, ExtensionSize extensions = {});
 
 }  // namespace respace

@@ -248,8 +248,8 @@ TEST_F(BadInput, EachFaultHasItsMessage) {
   using B = std::vector<unsigned char>;
   expect_refused(patched("short.nii", [](B& b) { b.resize(b.size() - 100); }), "truncated");
   expect_refused(patched("offset.nii", [](B& b) { put_float(b, 108, 1e9f); }), "past the end");
-  expect_refused(patched("dims.nii", [](B& b) { put16(b, 42, -5); }), "NIfTI");
-  expect_refused(patched("rank.nii", [](B& b) { put16(b, 40, 9); }), "NIfTI");
+  expect_refused(patched("dims.nii", [](B& b) { put16(b, 42, -5); }), "impossible dimension dim[1] = -5");
+  expect_refused(patched("rank.nii", [](B& b) { put16(b, 40, 9); }), "dim[0] = 9");
   expect_refused(patched("type.nii", [](B& b) { put16(b, 70, 999); }), "datatype");
   expect_refused(patched("tera.nii", [](B& b) { put16(b, 42, 30000); put16(b, 44, 30000); put16(b, 46, 30000); }),
                  "bytes of voxel data");

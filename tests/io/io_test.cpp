@@ -2,6 +2,7 @@
 // Byte sources and sinks (gzip edge cases after pigz's `make test`), the
 // output header read back by nifticlib, and the atomic output file.
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -18,6 +19,7 @@
 #include "io/error.hpp"
 #include "io/nifti_header.hpp"
 #include "io/nifti_output.hpp"
+#include "../engine/memory_streams.hpp"
 
 namespace respace {
 namespace {
@@ -33,6 +35,7 @@ public:
   ~TempDir() { fs::remove_all(path_); }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
   std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator())); }
+  std::string path() const { return path_.string(); }
 
 private:
   fs::path path_;
@@ -276,11 +279,100 @@ TEST(AtomicFile, RemovedUnlessCommitted) {
   {
     AtomicFile f(d.file("out.nii"));
     ASSERT_EQ(::write(f.fd(), "abc", 3), 3);
-    f.commit();
+    f.commit(false);
   }
   EXPECT_EQ(fs::file_size(d.file("out.nii")), 3u);
   EXPECT_EQ(d.entries(), 1u);
   EXPECT_THROW(AtomicFile("/nonexistent-folder/x.nii"), Error);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+void spit(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// Without --force a file that appears at the target while respace writes is
+// kept and the commit fails; with it, it is replaced.
+TEST(AtomicFile, NeverReplacesWithoutForce) {
+  TempDir d;
+  {
+    AtomicFile f(d.file("out.nii"));
+    ASSERT_EQ(::write(f.fd(), "new", 3), 3);
+    spit(d.file("out.nii"), "other run");
+    try {
+      f.commit(false);
+      FAIL() << "replaced a file that appeared";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_output);
+      EXPECT_NE(std::string(e.what()).find("appeared"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(slurp(d.file("out.nii")), "other run");
+  EXPECT_EQ(d.entries(), 1u) << "the temporary file is gone";
+  {
+    AtomicFile f(d.file("out.nii"));
+    ASSERT_EQ(::write(f.fd(), "new", 3), 3);
+    f.commit(true);
+  }
+  EXPECT_EQ(slurp(d.file("out.nii")), "new");
+}
+
+// A 255-character output name still leaves room for the temporary name.
+TEST(AtomicFile, TemporaryNameIsShort) {
+  TempDir d;
+  const std::string name = d.file(std::string(248, 'o') + ".nii.gz");
+  AtomicFile f(name);
+  EXPECT_LT(base_of(f.temp_path()).size(), 40u) << f.temp_path();
+  f.commit(false);
+  EXPECT_TRUE(fs::exists(name));
+}
+
+// A pair whose header cannot be put in place (the .hdr is now a folder)
+// leaves the old image where it was, with --force and without.
+TEST(AtomicFile, PairIsNeverLeftMixed) {
+  TempDir d;
+  for (bool replace : {true, false}) {
+    spit(d.file("p.img"), "old image");
+    fs::remove_all(d.file("p.hdr"));
+    {
+      AtomicFile img(d.file(replace ? "p.img" : "q.img")), hdr(d.file(replace ? "p.hdr" : "q.hdr"));
+      ASSERT_EQ(::write(img.fd(), "new image", 9), 9);
+      fs::create_directories(d.file(replace ? "p.hdr/x" : "q.hdr/x"));
+      EXPECT_THROW(commit_pair(img, hdr, replace), Error);
+    }
+    EXPECT_EQ(slurp(d.file("p.img")), "old image");
+    EXPECT_FALSE(fs::exists(d.file("q.img"))) << "the new image is undone when it had no old one";
+    for (const auto& e : fs::directory_iterator(d.path()))
+      EXPECT_NE(e.path().filename().string().rfind(".respace", 0), 0u) << e.path();
+    fs::remove_all(d.file("q.hdr"));
+  }
+  {  // and the pair commits whole when nothing is in the way
+    AtomicFile img(d.file("p.img")), hdr(d.file("p.hdr"));
+    fs::remove_all(d.file("p.hdr"));
+    ASSERT_EQ(::write(img.fd(), "new image", 9), 9);
+    ASSERT_EQ(::write(hdr.fd(), "new header", 10), 10);
+    commit_pair(img, hdr, true);
+  }
+  EXPECT_EQ(slurp(d.file("p.img")), "new image");
+  EXPECT_EQ(slurp(d.file("p.hdr")), "new header");
+}
+
+// Temporary names of processes that are gone are reported; this process's
+// own and a running one's are not.
+TEST(AtomicFile, StaleTemporariesAreFound) {
+  TempDir d;
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // a pid that is no longer running
+  spit(d.file(".respace-" + std::to_string(child) + "-abcdef"), "left");
+  spit(d.file(".respace-" + std::to_string(::getppid()) + "-abcdef"), "running");
+  AtomicFile mine(d.file("out.nii"));
+  const auto stale = stale_temporaries(d.path());
+  ASSERT_EQ(stale.size(), 1u);
+  EXPECT_NE(stale[0].find(".respace-" + std::to_string(child) + "-abcdef"), std::string::npos);
 }
 
 TEST(OutputNames, ByExtension) {
@@ -319,8 +411,14 @@ TEST(NiftiOutput, HeaderRoundTripThroughNifticlib) {
   nim->slice_end = 5;
   nim->slice_duration = 0.25;
   nim->toffset = 3.5;
+  // The extension the writer streams after the header (copy_extensions):
+  // esize, ecode, the bytes padded to a multiple of 16.
   const char ext[] = "an extension, copied byte for byte";
-  ASSERT_EQ(nifti_add_extension(nim.get(), ext, sizeof ext, NIFTI_ECODE_COMMENT), 0);
+  const std::int32_t esize = (8 + static_cast<std::int32_t>(sizeof ext) + 15) / 16 * 16;
+  std::vector<unsigned char> ext_block(static_cast<std::size_t>(esize), 0);
+  const std::int32_t ext_head[2] = {esize, NIFTI_ECODE_COMMENT};
+  std::memcpy(ext_block.data(), ext_head, 8);
+  std::memcpy(ext_block.data() + 8, ext, sizeof ext);
 
   OutputGrid g;
   g.datatype = DT_INT16;
@@ -329,11 +427,12 @@ TEST(NiftiOutput, HeaderRoundTripThroughNifticlib) {
   g.qoffset = {1, 2, 3};
   g.sform = {{{0.5, 0, 0, 1}, {0, 0.25, 0, 2}, {0, 0, 0.125, 3}}};
   g.reset_slice_timing = true;
-  const SerializedHeader h = serialize_header(*nim, g, 1, false);
+  const SerializedHeader h = serialize_header(*nim, g, 1, false, {1, static_cast<std::uint64_t>(esize)});
   EXPECT_EQ(h.version, 1);
-  EXPECT_EQ(h.vox_offset, h.bytes.size());
-  EXPECT_EQ(h.vox_offset % 16, 0u);
   auto bytes = h.bytes;
+  bytes.insert(bytes.end(), ext_block.begin(), ext_block.end());
+  EXPECT_EQ(h.vox_offset, bytes.size());
+  EXPECT_EQ(h.vox_offset % 16, 0u);
   bytes.resize(bytes.size() + 40 * 50 * 60 * 2, 0);
   write_file(d.file("h.nii"), bytes);
 
@@ -361,21 +460,81 @@ TEST(NiftiOutput, HeaderRoundTripThroughNifticlib) {
   EXPECT_DOUBLE_EQ(r.slice_duration, 0.25);
   EXPECT_EQ(r.slice_code, 0);
   EXPECT_EQ(r.slice_end, 0);
-  ASSERT_EQ(r.num_ext, 1);
-  EXPECT_EQ(r.ext_list[0].ecode, NIFTI_ECODE_COMMENT);
-  EXPECT_EQ(std::memcmp(r.ext_list[0].edata, ext, sizeof ext), 0);
+  EXPECT_EQ(v.extension_count(), 1u);
+  EXPECT_EQ(v.extension_bytes(), static_cast<std::uint64_t>(esize));
+  EXPECT_EQ(r.num_ext, 0) << "respace never loads extensions";
+  {  // nifticlib, reading the whole file, finds the extension where the header says
+    NiftiImagePtr back(nifti_image_read(d.file("h.nii").c_str(), 0));
+    ASSERT_TRUE(back);
+    ASSERT_EQ(back->num_ext, 1);
+    EXPECT_EQ(back->ext_list[0].ecode, NIFTI_ECODE_COMMENT);
+    EXPECT_EQ(std::memcmp(back->ext_list[0].edata, ext, sizeof ext), 0);
+  }
 
   // Over 32767 voxels on an axis: NIfTI-2, read back by nifticlib too.
   g.dims = {40000, 2, 1};
-  const SerializedHeader h2 = serialize_header(*nim, g, 1, false);
+  const SerializedHeader h2 = serialize_header(*nim, g, 1, false, {1, static_cast<std::uint64_t>(esize)});
   EXPECT_EQ(h2.version, 2);
   auto bytes2 = h2.bytes;
+  bytes2.insert(bytes2.end(), ext_block.begin(), ext_block.end());
+  EXPECT_EQ(h2.vox_offset, bytes2.size());
   bytes2.resize(bytes2.size() + 40000 * 2 * 2, 0);
   write_file(d.file("h2.nii"), bytes2);
   const InputVolume v2 = InputVolume::open(d.file("h2.nii"));
   EXPECT_EQ(v2.nifti_version(), 2);
   EXPECT_EQ(v2.nx(), 40000);
-  ASSERT_EQ(v2.header().num_ext, 1);
+  EXPECT_EQ(v2.extension_count(), 1u);
+}
+
+// Extensions stream from the input to an output without being held: two of
+// them in a big-endian file come out in this machine's byte order, their
+// bytes unchanged, and the padding zeros after them are not an extension.
+TEST(InputVolume, ExtensionsAreStreamedInTheMachinesByteOrder) {
+  TempDir d;
+  int64_t dims[8] = {3, 2, 2, 2, 1, 1, 1, 1};
+  NiftiImagePtr nim(nifti_make_new_nim(dims, DT_UINT8, 0));
+  nifti_1_header h;
+  ASSERT_EQ(nifti_convert_nim2n1hdr(nim.get(), &h), 0);
+  const std::vector<unsigned char> a(24, 'a'), b(40, 'b');
+  const std::uint64_t total = (8 + a.size()) + (8 + b.size());
+  h.vox_offset = static_cast<float>(348 + 4 + total + 32);  // 32 bytes of zero padding
+  swap_nifti_header(&h, 1);                                // stored big-endian
+  std::vector<unsigned char> file(sizeof h);
+  std::memcpy(file.data(), &h, sizeof h);
+  const unsigned char extender[4] = {1, 0, 0, 0};
+  file.insert(file.end(), extender, extender + 4);
+  auto put_be = [&](std::int32_t v) {
+    for (int s = 24; s >= 0; s -= 8) file.push_back(static_cast<unsigned char>(static_cast<std::uint32_t>(v) >> s));
+  };
+  put_be(static_cast<std::int32_t>(8 + a.size()));
+  put_be(NIFTI_ECODE_COMMENT);
+  file.insert(file.end(), a.begin(), a.end());
+  put_be(static_cast<std::int32_t>(8 + b.size()));
+  put_be(NIFTI_ECODE_XCEDE);
+  file.insert(file.end(), b.begin(), b.end());
+  file.resize(file.size() + 32 + 8, 7);  // padding zeros, then the 8 data bytes
+  std::fill(file.end() - 40, file.end() - 8, 0);
+  write_file(d.file("be.nii"), file);
+
+  const InputVolume v = InputVolume::open(d.file("be.nii"));
+  EXPECT_TRUE(v.needs_swap() || v.bytes_per_voxel() == 1);
+  EXPECT_EQ(v.extension_count(), 2u);
+  EXPECT_EQ(v.extension_bytes(), total);
+  EXPECT_EQ(v.data_offset(), 348 + 4 + total + 32);
+  testing::MemorySink sink;
+  v.copy_extensions(sink);
+  std::vector<unsigned char> want;
+  auto put_le = [&](std::int32_t x) {
+    const auto* p = reinterpret_cast<const unsigned char*>(&x);
+    want.insert(want.end(), p, p + 4);
+  };
+  put_le(static_cast<std::int32_t>(8 + a.size()));
+  put_le(NIFTI_ECODE_COMMENT);
+  want.insert(want.end(), a.begin(), a.end());
+  put_le(static_cast<std::int32_t>(8 + b.size()));
+  put_le(NIFTI_ECODE_XCEDE);
+  want.insert(want.end(), b.begin(), b.end());
+  EXPECT_EQ(sink.bytes, want);
 }
 
 TEST(InputVolume, ClearErrorsForBadFiles) {
