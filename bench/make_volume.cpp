@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
       sink->write(bytes.data(), bytes.size());
     }
     sink->finish();
-    file.commit();
+    file.commit(true);  // a generator replaces its own output
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "respace_make_volume: " << e.what() << "\n";

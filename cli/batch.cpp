@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <iostream>
+#include <map>
 #include <vector>
 
 #include <oneapi/tbb/global_control.h>
@@ -51,6 +52,10 @@ int run_one(const Options& o, const std::string& label) {
     }
     JobPlan plan = plan_job(o);
     if (!plan.warning.empty()) std::cerr << "respace: warning: " << plan.warning << "\n";
+    for (const std::string& t : plan.stale)
+      std::cerr << "respace: warning: " << t << ": a temporary file left by a respace run that was killed "
+                                                "(its process is gone); remove it unless a run on another "
+                                                "machine is writing into this folder\n";
     if (o.json) {
       nlohmann::json j = plan_json(plan, o);
       if (!o.dry_run) add_result_json(j, plan, run_planned(plan, o, label), o.compare);
@@ -78,10 +83,15 @@ std::vector<JobSpec> output_dir_jobs(const Options& o) {
   if (!exists(*o.output_dir))
     throw Error(ExitCode::bad_output, *o.output_dir + ": the output folder does not exist");
   std::vector<JobSpec> jobs;
+  std::map<std::string, std::string> writer;  // output name -> the input that writes it
   for (const std::string& in : o.inputs) {
     JobSpec job{o, ""};
     job.options.input = in;
     job.options.output = batch_output_name(in, *o.output_dir, o.suffix);
+    const auto [at, fresh] = writer.emplace(job.options.output, in);
+    if (!fresh)
+      throw Error(ExitCode::usage, at->second + " and " + in + " would write the same output " +
+                                       job.options.output + "; give them different names or run them in two calls");
     jobs.push_back(std::move(job));
   }
   return jobs;

@@ -87,8 +87,10 @@ std::uint64_t peak_rss_bytes() {
 
 JobPlan plan_job(const Options& o) {
   JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, {}, {}, {}, false, 1, 0, {},
-            GzipEngine::zlib};
+            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false};
   check_output_target(p.input, p.names, o.force);
+  p.replace = o.force;
+  p.stale = stale_temporaries(folder_of(p.names.image));
   const nifti_image& h = p.input.header();
   p.geometry = geometry_of(h);
   if (p.geometry.has_qform && p.geometry.has_sform)
@@ -221,10 +223,9 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 &&
                          (!p.target.separable || !g.axis[h.slice_dim - 1].identity());
   if (p.like) og.geometry = &p.like->raw_geometry();
-  const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair());
+  const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair(),
+                                                   {p.input.extension_count(), p.input.extension_bytes()});
 
-  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
-  if (progress) in = progress->watch(std::move(in));
   SinkOptions sink_options;
   sink_options.gzip_level = p.names.gzip ? p.level : 0;
   sink_options.engine = p.engine;
@@ -238,18 +239,27 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
     sink_options.chunk_capacity = 2;
     header_sink = make_byte_sink(header_file->fd(), p.names.header, sink_options);
     header_sink->write(header.bytes.data(), header.bytes.size());
+    p.input.copy_extensions(*header_sink);
     header_sink->finish();
   } else {
     sink->write(header.bytes.data(), header.bytes.size());
+    p.input.copy_extensions(*sink);
   }
 
+  // Opened after the extensions are copied, so the two readers' buffers are
+  // never held at once.
+  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
+  if (progress) in = progress->watch(std::move(in));
   std::unique_ptr<Resampler> resampler = p.target.separable ? make_resampler(p.setup, p.memory)
                                                              : make_general_resampler(p.general, p.general_memory);
   for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
   in->finish();
   sink->finish();
-  image_file.commit();
-  if (header_file) header_file->commit();
+  if (header_file) {
+    commit_pair(image_file, *header_file, p.replace);
+  } else {
+    image_file.commit(p.replace);
+  }
 
   JobResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

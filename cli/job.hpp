@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/options.hpp"
 #include "engine/general_resampler.hpp"
@@ -39,6 +40,8 @@ struct JobPlan {
   GzipEngine engine = GzipEngine::zlib;
   int level = 6;  // gzip's 1-9, for .gz outputs
   GzipEngine input_engine = GzipEngine::zlib;
+  std::vector<std::string> stale;    // temporary files killed runs left beside the output
+  bool replace = false;              // --force: an existing output may be replaced
 };
 
 struct JobResult {

@@ -2,18 +2,31 @@
 // An output file that appears under its final name only when complete.
 //
 // The data goes to a temporary file created beside the target (same folder,
-// so rename(2) is atomic): ".<name>.respace-XXXXXX". commit() closes it and
-// renames it into place; the destructor of an uncommitted file removes it.
+// so rename(2) is atomic): ".respace-<pid>-XXXXXX", short whatever the
+// target's name (a 255-character output name still has room), and carrying
+// the writer's pid so that a later run can tell a file left by a killed run
+// from one being written now (stale_temporaries()). commit() closes it and
+// moves it into place: without `replace` by renameat2(RENAME_NOREPLACE) (or
+// link(2) where the file system lacks it), so an output that appeared while
+// respace ran is never replaced and two concurrent runs never both succeed;
+// commit_pair() commits a .hdr/.img pair so that it is never left mixed.
+// The destructor of an uncommitted file removes it.
+//
 // Temporary names are also recorded in a fixed table (kMaxPending entries)
-// read by the SIGINT/SIGTERM/SIGHUP handler installed by
-// install_cleanup_signal_handlers(), which unlinks them and exits with
-// 128 + signal, so Ctrl-C never leaves a partial file behind.
+// read by the handler install_cleanup_signal_handlers() puts on every
+// catchable terminating signal, which unlinks them and exits with
+// 128 + signal, so Ctrl-C, kill, SIGQUIT or SIGUSR1 never leave a partial
+// file behind. SIGXFSZ and SIGPIPE are ignored, so a file-size limit
+// (ulimit -f) becomes a write error with its own message, and a closed
+// standard output no longer kills a batch.
 //
 // Thread safety: an AtomicFile is used by one thread at a time; the pending
 // table is safe against the signal handler (atomic slots).
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace respace {
 
@@ -29,11 +42,16 @@ public:
   int fd() const { return fd_; }
   const std::string& target() const { return target_; }
   const std::string& temp_path() const { return temp_; }
-  // Closes and renames into place. Throws Error(bad_output) on failure (and
-  // then the temporary file is removed by the destructor).
-  void commit();
+  // Closes and moves into place; an existing target is replaced only with
+  // `replace` (--force). Throws Error(bad_output) on failure, naming the
+  // target when it appeared meanwhile (the destructor then removes the
+  // temporary file).
+  void commit(bool replace);
 
 private:
+  friend void commit_pair(AtomicFile& image, AtomicFile& header, bool replace);
+  void close_for_commit();
+
   std::string target_;
   std::string temp_;
   int fd_ = -1;
@@ -60,6 +78,18 @@ private:
   std::string path_;
 };
 
+// Commits a .hdr/.img pair, with the catchable signals held off meanwhile:
+// the image first, then the header. When the header cannot be put in place,
+// the image is undone (the one that was there before is put back, kept as a
+// hard link until then), so the pair is the old one or the new one, never
+// the new image beside the old header.
+void commit_pair(AtomicFile& image, AtomicFile& header, bool replace);
+
+// Temporary files in `folder` that respace runs no longer running on this
+// machine left behind (a run killed by SIGKILL cannot remove its own): at
+// most `most` paths.
+std::vector<std::string> stale_temporaries(const std::string& folder, std::size_t most = 8);
+
 // The folder of a path: "." for a bare name, "/" for a file at the root.
 std::string folder_of(const std::string& path);
 // The file name of a path: what follows its last '/'.
@@ -67,8 +97,12 @@ std::string base_of(const std::string& path);
 
 constexpr int kMaxPending = 8;
 
-// Installs handlers for SIGINT, SIGTERM and SIGHUP that remove every pending
-// temporary file and exit(128 + signal). Call once from main().
+// Installs handlers for every catchable terminating signal (SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
+// SIGPOLL, SIGPWR) that remove every pending temporary file and
+// _exit(128 + signal); ignores SIGXFSZ and SIGPIPE; and, outside sanitizer
+// builds, removes the temporary files on a crash signal before dying of it.
+// Call once from main().
 void install_cleanup_signal_handlers();
 
 // A terminal line that such a signal should end with a newline before the

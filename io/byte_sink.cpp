@@ -19,7 +19,10 @@ void write_all(int fd, const std::string& path, const unsigned char* p, std::siz
     ssize_t put = ::write(fd, p, n);
     if (put < 0) {
       if (errno == EINTR) continue;
-      throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno));
+      throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno) +
+                                            (errno == EFBIG ? " (the file-size limit, ulimit -f, or the file "
+                                                              "system's largest file)"
+                                                            : ""));
     }
     p += put;
     n -= static_cast<std::size_t>(put);
