@@ -10,6 +10,7 @@
 
 #include "cli/affine_file.hpp"
 #include "cli/progress.hpp"
+#include "engine/memory_limit.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
@@ -41,6 +42,25 @@ void check_output_target(const InputVolume& in, const OutputNames& names, bool f
     if (exists(out) && !force)
       throw Error(ExitCode::bad_output, out + ": exists; use --force to replace it");
   }
+}
+
+// The output's bytes must be countable: the product of its dims, channels,
+// bytes per voxel and volumes below 2^63 (overflow-checked), before any
+// plan is made. Names what set the grid.
+void check_output_size(const JobPlan& p, const Options& o) {
+  std::uint64_t bytes = static_cast<std::uint64_t>(scalar_bytes(p.setup.out_datatype)) *
+                        static_cast<std::uint64_t>(p.setup.channels);
+  for (std::uint64_t f : {static_cast<std::uint64_t>(p.setup.grid.axis[0].m),
+                          static_cast<std::uint64_t>(p.setup.grid.axis[1].m),
+                          static_cast<std::uint64_t>(p.setup.grid.axis[2].m),
+                          static_cast<std::uint64_t>(p.input.volumes())})
+    bytes = sat_mul(bytes, f);
+  if (bytes <= static_cast<std::uint64_t>(INT64_MAX)) return;
+  const std::string by = o.like ? "--like " + *o.like : o.grid.size ? std::string("--size") : "the target spacing (--spacing)";
+  std::string dims;
+  for (int k = 0; k < 3; ++k) dims += (k ? " x " : "") + std::to_string(p.setup.grid.axis[k].m);
+  throw Error(ExitCode::usage, by + " asks for an output of " + dims + " voxels, more than 2^63 bytes; " +
+                                   "spacings are in mm");
 }
 
 int effective_threads(int requested) {
@@ -138,6 +158,8 @@ JobPlan plan_job(const Options& o) {
     p.setup.out_datatype = p.output_datatype = *o.datatype;
   }
 
+  check_output_size(p, o);
+
   const bool float_output = p.setup.out_datatype == DT_FLOAT32 || p.setup.out_datatype == DT_FLOAT64;
   const GzipChoice gz = choose_gzip(o.gzip_engine, o.compression_level, float_output);
   p.engine = gz.engine;
@@ -161,32 +183,25 @@ JobPlan plan_job(const Options& o) {
 
 namespace {
 
-// Plans with --memory-limit, or with the default limit. The default is only
-// a default: when a volume's planes need more, make(UINT64_MAX, true) plans
-// the smallest shape, and the limit is raised to what it needs.
-template <class Make>
-auto plan_within_limit(const Options& o, bool& raised, const Make& make) -> decltype(make(std::uint64_t{}, false)) {
-  try {
-    return make(o.memory_limit.value_or(kDefaultMemoryLimit), false);
-  } catch (const Error& e) {
-    if (o.memory_limit || e.code() != ExitCode::memory_limit) throw;
-    auto plan = make(UINT64_MAX, true);
-    plan.limit = plan.total() + kProcessReserve;
-    raised = true;
-    return plan;
-  }
+LimitPolicy limit_policy(const JobPlan& p, const Options& o) {
+  LimitPolicy lp;
+  lp.given = o.memory_limit.value_or(0);
+  lp.default_limit = kDefaultMemoryLimit;
+  lp.ceiling = default_limit_ceiling();
+  lp.planning_bytes = planning_bytes(p.setup);
+  return lp;
 }
 
 void plan_separable(JobPlan& p, const Options& o) {
   const int threads = effective_threads(o.threads);
-  p.memory = plan_within_limit(o, p.memory_limit_raised, [&](std::uint64_t limit, bool smallest) {
+  p.memory = plan_within_limit<MemoryPlan>(limit_policy(p, o), [&](std::uint64_t limit, bool smallest) {
     MemoryRequest req = memory_request(p.setup, smallest ? 1 : threads, limit);
     req.block = smallest ? 1 : o.block;
     if (smallest) req.tokens = 1;
     req.gzip_output = p.names.gzip;
     req.deflater_bytes = deflater_bytes(p.engine, p.level);
     return plan_memory(req);
-  });
+  }, p.memory_limit_raised);
 }
 
 void plan_general(JobPlan& p, const Options& o) {
@@ -194,10 +209,10 @@ void plan_general(JobPlan& p, const Options& o) {
   p.general.voxel_map = p.target.voxel_map;
   p.general.temp_dir = folder_of(p.names.image);
   const int threads = effective_threads(o.threads);
-  p.general_memory = plan_within_limit(o, p.memory_limit_raised, [&](std::uint64_t limit, bool smallest) {
+  p.general_memory = plan_within_limit<GeneralMemory>(limit_policy(p, o), [&](std::uint64_t limit, bool smallest) {
     return plan_general_memory(p.general, smallest ? 1 : threads, limit, p.names.gzip,
                                deflater_bytes(p.engine, p.level), smallest);
-  });
+  }, p.memory_limit_raised);
   p.memory = p.general_memory.coefficients;
   p.memory.limit = p.general_memory.limit;
   p.memory.chunk_capacity = p.general_memory.chunk_capacity;

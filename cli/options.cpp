@@ -117,7 +117,8 @@ void read_call_options(const po::variables_map& vm, Options& o) {
   o.skip_existing = given(vm, "skip-existing");
   if (o.skip_existing && given(vm, "force")) usage("--skip-existing and --force contradict each other");
   if (given(vm, "threads")) o.threads = vm["threads"].as<int>();
-  if (o.threads < 0) usage("--threads must be 0 (all cores) or more");
+  if (o.threads < 0 || o.threads > kMaxThreads)
+    usage("--threads must be 0 (all cores) to " + std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
   if (given(vm, "memory-limit")) o.memory_limit = parse_size(vm["memory-limit"].as<std::string>());
   if (given(vm, "block-planes")) {
     o.block = vm["block-planes"].as<int>();

@@ -20,6 +20,10 @@ namespace respace {
 // (with a note in the report) when a volume's planes need more.
 constexpr std::uint64_t kDefaultMemoryLimit = std::uint64_t{256} << 20;
 
+// --threads above this is a typo, not a machine (oneTBB would silently cap
+// it at what it can start).
+constexpr int kMaxThreads = 1024;
+
 struct Options {
   std::string input, output;            // this job's files
   std::vector<std::string> inputs;      // batch: every input (with output_dir)

@@ -2,6 +2,7 @@
 #include "engine/geometry.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "io/error.hpp"
 
@@ -53,6 +54,7 @@ double column_norm(const Mat4& a, int k) {
 
 std::int64_t output_size(std::int64_t n, double s, double t) {
   double x = static_cast<double>(n) * s / t;
+  if (!(x <= kMaxOutputDim)) return kMaxOutputDim + 1;  // the caller refuses it (also inf and NaN)
   double nearest = std::round(x);
   double m = std::fabs(x - nearest) <= 1e-6 * std::max(1.0, x) ? nearest : std::floor(x + 0.5);
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(m));
@@ -76,6 +78,18 @@ GridPlan plan_grid(const InputGeometry& in, const GridRequest& req) {
     ax.target = t;
     ax.m = req.size ? (*req.size)[k] : output_size(ax.n, ax.spacing_in, t);
     if (ax.m < 1) usage("--size values must be at least 1");
+    if (ax.m > kMaxOutputDim) {
+      char what[200];
+      if (req.size)
+        std::snprintf(what, sizeof what, "--size %lld along %s is more than 2^62 voxels",
+                      static_cast<long long>(ax.m), axis_name(k));
+      else
+        std::snprintf(what, sizeof what,
+                      "the %s spacing %g mm (--spacing or --%s-spacing) would make the output %.3g voxels "
+                      "along %s, more than 2^62; spacings are in mm",
+                      axis_name(k), t, axis_name(k), static_cast<double>(ax.n) * ax.spacing_in / t, axis_name(k));
+      usage(what);
+    }
     const double n = static_cast<double>(ax.n), m = static_cast<double>(ax.m);
     switch (plan.policy) {
       case GridPolicy::center:

@@ -21,6 +21,10 @@
 
 namespace respace {
 
+// The most voxels an output axis may have: beyond it, sizes and byte counts
+// no longer fit 64-bit arithmetic (a spacing typo such as 1e-18 mm).
+constexpr std::int64_t kMaxOutputDim = std::int64_t{1} << 62;
+
 using Mat4 = std::array<std::array<double, 4>, 4>;
 
 Mat4 identity4();

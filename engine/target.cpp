@@ -87,9 +87,10 @@ TargetPlan plan_target(const InputGeometry& in, const TargetRequest& req) {
   if (req.crop) {
     for (int k = 0; k < 3; ++k) {
       const std::int64_t f = req.crop->first[k], s = req.crop->size[k];
-      if (f < 0 || s < 1 || f + s > in.n[k])
-        usage(std::string("--crop: the ") + axis_name(k) + " range [" + std::to_string(f) + ", " +
-              std::to_string(f + s) + ") is not inside the input's 0.." + std::to_string(in.n[k]));
+      // f > n - s, not f + s > n: f + s may overflow.
+      if (f < 0 || s < 1 || s > in.n[k] || f > in.n[k] - s)
+        usage(std::string("--crop: the ") + axis_name(k) + " box from " + std::to_string(f) + ", " +
+              std::to_string(s) + " voxels long, is not inside the input's 0.." + std::to_string(in.n[k]));
       first[k] = f;
       c.n[k] = s;
     }
