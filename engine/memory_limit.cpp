@@ -92,9 +92,10 @@ void refuse_tables(const LimitPolicy& p) {
                 "alone need " + format_bytes(p.planning_bytes) + " (check the target size; use --memory-limit " + mib(need) +
                 " or more to plan it)");
   throw Error(ExitCode::memory_limit,
-              "this request's weight tables alone need " + format_bytes(p.planning_bytes) + ", past the ceiling of the default "
-              "memory limit (" + format_bytes(p.ceiling) + ", 3/4 of this machine's memory): check the target size "
-              "(a spacing in um given as mm?), or give --memory-limit if the machine can spare it");
+              "this request's weight tables alone need " + format_bytes(p.planning_bytes) + ", more than the default "
+              "memory limit (" + format_bytes(p.default_limit) + ", which grows for the planes of wide volumes, not "
+              "for tables): check the target size (a spacing in um given as mm?), or give --memory-limit " +
+              mib(need) + " or more");
 }
 
 void refuse_past_ceiling(const LimitPolicy& p, std::uint64_t need) {

@@ -5,8 +5,9 @@
 //
 //   1. The weight tables and per-plane lists planning itself builds grow
 //      with the grid (planning_bytes(): an upper bound from the dims and the
-//      kernel, no allocation). They are checked first, against the limit or,
-//      with the default limit, against its ceiling.
+//      kernel, no allocation). They are checked first, against the limit or
+//      the default limit (which grows for the planes of wide volumes, not for
+//      tables: only an axis of millions of output voxels needs more).
 //   2. The planner (make(limit, smallest)) plans within the limit.
 //   3. The default limit (--memory-limit not given) may grow to the smallest
 //      working set of a wide volume, never past default_limit_ceiling(): 3/4
@@ -69,8 +70,7 @@ std::uint64_t least_limit(std::uint64_t from, const std::function<bool(std::uint
 template <class Plan>
 Plan plan_within_limit(const LimitPolicy& p, const std::function<Plan(std::uint64_t, bool)>& make, bool& raised) {
   raised = false;
-  const std::uint64_t most = p.given ? p.given : p.ceiling;
-  if (p.planning_bytes > most) refuse_tables(p);
+  if (p.planning_bytes > (p.given ? p.given : p.default_limit)) refuse_tables(p);
   const std::uint64_t first = p.given ? p.given : std::min(p.default_limit, p.ceiling);
   try {
     return make(first, false);
