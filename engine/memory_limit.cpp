@@ -89,13 +89,13 @@ void refuse_tables(const LimitPolicy& p) {
   if (p.given)
     throw Error(ExitCode::memory_limit,
                 "--memory-limit " + format_bytes(p.given) + " is too small for this request: its weight tables "
-                "alone need " + format_bytes(p.planning_bytes) + " (check the target size; use --memory-limit " + mib(need) +
-                " or more to plan it)");
+                "alone need " + format_bytes(p.planning_bytes) + " (check the target size; planning it takes a --memory-limit of at "
+                "least " + mib(need) + ")");
   throw Error(ExitCode::memory_limit,
               "this request's weight tables alone need " + format_bytes(p.planning_bytes) + ", more than the default "
               "memory limit (" + format_bytes(p.default_limit) + ", which grows for the planes of wide volumes, not "
-              "for tables): check the target size (a spacing in um given as mm?), or give --memory-limit " +
-              mib(need) + " or more");
+              "for tables): check the target size (a spacing in um given as mm?); planning it takes a --memory-limit "
+              "of at least " + mib(need));
 }
 
 void refuse_past_ceiling(const LimitPolicy& p, std::uint64_t need) {

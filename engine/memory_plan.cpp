@@ -33,13 +33,13 @@ BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block) {
 
 namespace {
 
-MemoryPlan cost(const MemoryRequest& q, int threads, int tokens, int block) {
+MemoryPlan cost(const MemoryRequest& q, int threads, int tokens, int block, const BlockShape& shape) {
   MemoryPlan p;
   p.limit = q.limit;
   p.threads = threads;
   p.tokens = tokens;
   p.block = block;
-  p.shape = measure_blocks(q.z, block);
+  p.shape = shape;
   const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
   const std::uint64_t in_plane = u(q.nx) * u(q.ny);
   const std::uint64_t out_plane = u(q.mx) * u(q.my);
@@ -75,23 +75,35 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
   const std::uint64_t budget = q.limit > kProcessReserve ? q.limit - kProcessReserve : 0;
   const std::uint64_t target = std::min(budget, kWorkingSetTarget);
   const int deepest = static_cast<int>(std::clamp<std::size_t>(q.z.size(), 1, 64));
+  // measure_blocks() is O(output planes) and depends on the block alone:
+  // once per depth, not once per (threads, tokens, block) tried.
+  std::vector<BlockShape> shapes(static_cast<std::size_t>(std::max(deepest, q.block.value_or(1))) + 1);
+  std::vector<bool> measured(shapes.size(), false);
+  const auto shape_of = [&](int b) -> const BlockShape& {
+    const auto i = static_cast<std::size_t>(b);
+    if (!measured[i]) {
+      shapes[i] = measure_blocks(q.z, b);
+      measured[i] = true;
+    }
+    return shapes[i];
+  };
   for (int threads = std::max(1, q.threads); threads >= 1; --threads) {
     std::vector<int> tokens = q.tokens ? std::vector<int>{*q.tokens} : token_candidates(threads);
     for (int t : tokens) {
       if (q.block) {
-        MemoryPlan p = cost(q, threads, t, *q.block);
+        MemoryPlan p = cost(q, threads, t, *q.block, shape_of(*q.block));
         if (p.total() <= budget) return p;
         continue;
       }
       // The deepest block within the target; the shallowest one if only the
       // budget holds it.
       for (int b = deepest; b >= 1; --b) {
-        MemoryPlan p = cost(q, threads, t, b);
+        MemoryPlan p = cost(q, threads, t, b, shape_of(b));
         if (p.total() <= target || (b == 1 && p.total() <= budget)) return p;
       }
     }
   }
-  const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1));
+  const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1), shape_of(q.block.value_or(1)));
   const std::uint64_t need = smallest.total() + kProcessReserve;
   throw Error(ExitCode::memory_limit,
               "--memory-limit " + format_bytes(q.limit) + " is too small for this volume: the smallest "

@@ -175,6 +175,8 @@ def memory_cases():
     yield refused("mem_spacing_typo", ["in.nii.gz", "out.nii.gz", "--spacing", "1e-4", "1e-4", "1e-4"], 5,
                   ["ceiling", "needs"], inputs=["in.nii.gz"], prep=vol64)
     yield refused("mem_size_typo", ["in.nii.gz", "out.nii.gz", "--size", "1000000", "1000000", "1000000"], 5,
+                  ["weight tables", "default memory limit"], inputs=["in.nii.gz"], prep=vol64)
+    yield refused("mem_size_typo_planes", ["in.nii.gz", "out.nii.gz", "--size", "100000", "100000", "100"], 5,
                   ["ceiling", "needs"], inputs=["in.nii.gz"], prep=vol64)
     yield refused("mem_long_row_dry_run", ["in.nii.gz", "out.nii.gz", "--size", "536870912", "1", "1",
                                            "--memory-limit", "256M", "--dry-run"], 5,
