@@ -9,8 +9,8 @@ nibabel from the written contract (issue 6).  Usage:
         --respace build/release/cli/respace --workdir /tmp/respace-affine
 
 Prints one line per case ("ok NAME (...)" or "FAIL NAME: details"), then
-"N passed, N failed".  Exit status: 0 all passed, 1 any failure, 77 when
-numpy / scipy / nibabel are not importable (skip).
+"N passed, N failed".  Exit status: 0 all passed, 1 any failure, 1 when
+numpy / scipy / nibabel are not importable.
 
 Contract checked:
   --affine FILE holds W (4x4, RAS mm) mapping OUTPUT world coordinates to
@@ -60,8 +60,8 @@ try:
     from scipy import ndimage
     import nibabel as nib
 except ImportError as exc:  # pragma: no cover - environment dependent
-    print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
-    sys.exit(77)
+    import require
+    require.missing(exc.name or str(exc))
 
 from conformance_util import (conformance_main, header_affine, extend_index, run_respace, tail, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
 

@@ -6,7 +6,7 @@
         --respace build/release/cli/respace --workdir /tmp/respace-flirt
 
 Prints one line per case, then "N passed, N failed".  Exit status: 0 all
-passed, 1 any failure, 77 when numpy / scipy / nibabel are missing.
+passed, 1 any failure, 1 when numpy / scipy / nibabel are missing.
 
 Contract checked (FSL's documented convention, derived here in numpy):
   A FLIRT matrix F (flirt -omat) maps FSL coordinates of the input (-in) to
@@ -33,10 +33,10 @@ import warnings
 try:
     import numpy as np
 except ImportError as exc:  # pragma: no cover - environment dependent
-    print(f"SKIP: numpy not importable ({exc})")
-    sys.exit(77)
+    import require
+    require.missing(exc.name or str(exc))
 
-# check_affine exits 77 itself when scipy or nibabel is missing.
+# check_affine fails itself (require.missing) when scipy or nibabel is missing.
 from conformance_util import (conformance_main, run_respace, tail, fresh_dir,  # noqa: E402
                               rotation, make_affine, read_raw_header, header_affine)
 from check_affine import (smooth_field, build_header, write_nifti, write_plain,  # noqa: E402

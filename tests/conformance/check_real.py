@@ -9,7 +9,9 @@ scipy.ndimage.map_coordinates (same order and mode, prefilter for order 3,
 fill outside the FOV) gives the values -- or it is refused with exit code 3 and a message naming why.
 
 Usage: /usr/bin/python3 check_real.py --respace BIN --workdir DIR [--data DIR]
-Exit 0 all passed, 1 a failure, 77 skipped (no data folder, or no numpy/scipy/nibabel).
+Exit 0 all passed, 1 a failure (also: numpy/scipy/nibabel missing, or a data
+folder with no NIfTI file), 77 skipped (no data folder: the real data are
+optional, README).
 """
 import argparse
 import os
@@ -21,8 +23,8 @@ try:
     import nibabel as nib
     from scipy import ndimage
 except ImportError as e:  # pragma: no cover
-    print(f"SKIP: {e}")
-    sys.exit(77)
+    import require
+    require.missing(e.name or str(e))
 
 # Files respace must refuse, with a word the message must contain.
 REFUSED = {
@@ -208,6 +210,10 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(data) for f in fs
                    if f.endswith((".nii", ".nii.gz", ".hdr")))
+    if not files:  # a folder that is there but holds nothing checks nothing
+        print(f"FAIL: no NIfTI file in {data}")
+        print("0 passed, 1 failed")
+        return 1
     passed = failed = 0
     for path in files:
         rel = os.path.relpath(path, data)

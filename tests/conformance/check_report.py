@@ -3,7 +3,7 @@
 """respace --json and --compare against python's json module, nibabel and numpy.
 
 Usage: /usr/bin/python3 check_report.py --respace BIN --workdir DIR
-Exit 0 all passed, 1 a failure, 77 skipped (no numpy or nibabel).
+Exit 0 all passed, 1 a failure, also when numpy or nibabel is missing.
 """
 import argparse
 import json
@@ -15,8 +15,8 @@ try:
     import numpy as np
     import nibabel as nib
 except ImportError as e:  # pragma: no cover
-    print(f"SKIP: {e}")
-    sys.exit(77)
+    import require
+    require.missing(e.name or str(e))
 
 results = []
 

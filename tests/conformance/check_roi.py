@@ -34,8 +34,8 @@ crop were the input (boundary rules at the crop edges): values against
 scipy.ndimage.map_coordinates on the cropped array.
 
 Prints one line per case, the measured offsets, then "N passed, N failed".
-Exit status: 0 all passed, 1 any failure, 77 when numpy / scipy / nibabel
-are not importable (skip).
+Exit status: 0 all passed, 1 any failure, 1 when numpy / scipy / nibabel
+are not importable.
 """
 import gzip
 import json
@@ -49,8 +49,8 @@ try:
     from scipy import ndimage
     import nibabel as nib
 except ImportError as exc:  # pragma: no cover - environment dependent
-    print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
-    sys.exit(77)
+    import require
+    require.missing(exc.name or str(exc))
 
 from conformance_util import (conformance_main, run_respace, tail, fresh_dir, read_raw_header)  # noqa: E402
 

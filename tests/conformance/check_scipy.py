@@ -10,7 +10,7 @@ sample positions.  Usage:
 
 Prints one line per case ("ok NAME" or "FAIL NAME: details"), then
 "N passed, N failed".  Exit status: 0 all passed, 1 any failure,
-77 when numpy / scipy / nibabel are not importable (skip).
+1 also when numpy / scipy / nibabel are not importable.
 
 Contract implemented by the reference below:
   A = sform if sform_code>0, else qform if qform_code>0, else diag(pixdim).
@@ -59,8 +59,8 @@ try:
     from scipy import ndimage
     import nibabel as nib
 except ImportError as exc:  # pragma: no cover - environment dependent
-    print(f"SKIP: numpy/scipy/nibabel not importable ({exc})")
-    sys.exit(77)
+    import require
+    require.missing(exc.name or str(exc))
 
 from conformance_util import (conformance_main, header_affine, extend_index, run_respace, tail, path, fresh_dir, rotation, make_affine, read_bytes, read_raw_header, round_half_away)  # noqa: E402
 

@@ -2,7 +2,7 @@
 """Helpers shared by the conformance scripts (check_scipy.py,
 check_affine.py, check_roi.py): the command line and the case runner,
 running respace, scratch folders, affines and reading headers back. Import it after the script's own numpy/nibabel
-check, which exits 77 when they are missing."""
+check, which fails (require.missing) when they are missing."""
 import argparse
 import concurrent.futures
 import gzip
@@ -35,7 +35,7 @@ def start(description, workdir, parallel=True):
     """The scripts' command line (--respace, --workdir, -k and, with
     PARALLEL, --jobs) and their setup checks: gzip on the PATH, a respace
     binary that answers --version. Returns (opts, None), or (None, exit
-    code) after printing why: 77 (skipped) or 1 (failed)."""
+    code) after printing why: 1 (failed)."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--respace", default="build/release/cli/respace")
     ap.add_argument("--workdir", default=workdir)
@@ -49,8 +49,9 @@ def start(description, workdir, parallel=True):
     Ctx.workdir = os.path.abspath(opts.workdir)
     os.makedirs(Ctx.workdir, exist_ok=True)
     if not shutil.which("gzip"):
-        print("SKIP: gzip not found")
-        return None, 77
+        print("FAIL setup: gzip not found (scripts/setup.sh installs it)")
+        print("0 passed, 1 failed")
+        return None, 1
     if not os.access(Ctx.respace, os.X_OK):
         print(f"FAIL setup: respace binary not found at {Ctx.respace}")
         print("0 passed, 1 failed")
