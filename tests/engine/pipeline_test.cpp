@@ -17,6 +17,8 @@
 #include "engine/pipeline.hpp"
 #include "engine/plane_resampler.hpp"
 #include "engine/sample_codec.hpp"
+#include "io/byte_sink.hpp"
+#include "io/byte_source.hpp"
 #include "io/nifti_header.hpp"
 #include "memory_streams.hpp"
 
@@ -388,6 +390,58 @@ TEST(Streaming, FailureWithTokensInFlightReleasesEverything) {
   EXPECT_TRUE(out.bytes == reference(v, s));
   EXPECT_EQ(rs->stats().overflows, 0u);
   EXPECT_LE(rs->stats().peak_live_tokens, plan.tokens);
+}
+
+}  // namespace
+}  // namespace respace
+
+namespace respace {
+namespace {
+
+// The gzip writer's chunk pool holds no more chunks than the memory plan
+// declared for it (chunk_capacity), with stalled workers letting blocks pile
+// up, and its output decodes to the bytes the memory sink gets.
+TEST(Streaming, GzipChunkPoolStaysWithinItsDeclaredCapacity) {
+  const Volume v = random_volume(96, 80, 48, DT_FLOAT32, false, 5);  // blocks of several 512 KiB chunks
+  const ResampleSetup s = setup_for(v, {0.5, 0.5, 0.7}, GridPolicy::center, Order::cubic);
+  const RunResult plain = stream(v, s, 2, 7);
+  for (GzipEngine engine : {GzipEngine::zlib, GzipEngine::isal}) {
+    if (engine == GzipEngine::isal && !have_isal()) continue;
+    SCOPED_TRACE(to_string(engine));
+    oneapi::tbb::global_control gc(oneapi::tbb::global_control::max_allowed_parallelism, 2);
+    MemoryRequest q = memory_request(s, 2, std::uint64_t{1} << 32);
+    q.block = 7;
+    q.gzip_output = true;
+    q.deflater_bytes = deflater_bytes(engine, 1);
+    const MemoryPlan plan = plan_memory(q);
+    ASSERT_GT(plan.chunk_capacity, 0u);
+    char tmpl[] = "/tmp/respace-chunks-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    SinkOptions so;
+    so.gzip_level = 1;
+    so.engine = engine;
+    so.chunk_capacity = plan.chunk_capacity;
+    auto sink = make_byte_sink(fd, tmpl, so);
+    PipelineHooks hooks;
+    hooks.before_z = [](std::int64_t k0) {
+      if (k0 % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    };
+    testing::MemorySource src(v.bytes);
+    auto rs = make_resampler(s, plan);
+    rs->run_volume(src, *sink, hooks);
+    sink->finish();
+    ::close(fd);
+    EXPECT_EQ(sink->chunk_overflows(), 0u);
+    EXPECT_LE(sink->peak_chunks(), plan.chunk_capacity);
+    EXPECT_GE(sink->peak_chunks(), 2u) << "the output spans several chunks";
+    auto back = open_byte_source(tmpl, 0);
+    std::vector<unsigned char> bytes(plain.bytes.size());
+    back->read_exact(bytes.data(), bytes.size());
+    back->finish();
+    EXPECT_TRUE(bytes == plain.bytes);
+    ::unlink(tmpl);
+  }
 }
 
 }  // namespace
