@@ -21,11 +21,6 @@
 namespace respace {
 namespace {
 
-bool exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
 // Runs the planned job, with a progress bar when one is wanted; the bar is
 // ended (or cleared, on a throw) before this returns.
 JobResult run_planned(const JobPlan& plan, const Options& o, const std::string& label) {
@@ -44,7 +39,7 @@ int run_one(const Options& o, const std::string& label) {
   try {
     if (o.skip_existing) {
       const OutputNames names = output_names(o.output);
-      if (exists(names.header) && exists(names.image)) {
+      if (path_exists(names.header) && path_exists(names.image)) {
         if (o.json) std::cout << nlohmann::json{{"input", {{"path", o.input}}}, {"output", {{"path", o.output}}}, {"skipped", true}}.dump() << "\n";
         else if (!o.quiet) std::cout << "Skipped: " << o.output << " exists\n";
         return 0;
@@ -80,7 +75,7 @@ int run_one(const Options& o, const std::string& label) {
 }
 
 std::vector<JobSpec> output_dir_jobs(const Options& o) {
-  if (!exists(*o.output_dir))
+  if (!path_exists(*o.output_dir))
     throw Error(ExitCode::bad_output, *o.output_dir + ": the output folder does not exist");
   std::vector<JobSpec> jobs;
   std::map<std::string, std::string> writer;  // output name -> the input that writes it

@@ -30,16 +30,11 @@ bool same_file(const std::string& a, const std::string& b) {
          sa.st_ino == sb.st_ino;
 }
 
-bool exists(const std::string& p) {
-  struct stat st;
-  return ::lstat(p.c_str(), &st) == 0;
-}
-
 void check_output_target(const InputVolume& in, const OutputNames& names, bool force) {
   for (const std::string& out : {names.header, names.image}) {
     if (same_file(out, in.path()) || same_file(out, in.data_path()))
       throw Error(ExitCode::bad_output, out + ": the output would overwrite the input; choose another name");
-    if (exists(out) && !force)
+    if (name_taken(out) && !force)
       throw Error(ExitCode::bad_output, out + ": exists; use --force to replace it");
   }
 }

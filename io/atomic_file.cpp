@@ -119,6 +119,16 @@ int make_temp(const std::string& pattern, const std::string& folder, const std::
 
 }  // namespace
 
+bool name_taken(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
 std::string folder_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string(".") : (slash == 0 ? std::string("/") : path.substr(0, slash));

@@ -90,6 +90,13 @@ void commit_pair(AtomicFile& image, AtomicFile& header, bool replace);
 // most `most` paths.
 std::vector<std::string> stale_temporaries(const std::string& folder, std::size_t most = 8);
 
+// True when something has this name, even a dangling symbolic link: an
+// output name that --force alone may replace (lstat).
+bool name_taken(const std::string& path);
+// True when the path leads to a file or folder, links followed (stat): an
+// --output-dir that is there, an output --skip-existing counts as done.
+bool path_exists(const std::string& path);
+
 // The folder of a path: "." for a bare name, "/" for a file at the root.
 std::string folder_of(const std::string& path);
 // The file name of a path: what follows its last '/'.

@@ -37,9 +37,11 @@
 
 namespace respace {
 
-// Chosen with bench/gzip_chunks (bench/README.md): large enough that the
-// 32 KiB dictionary primed per chunk costs little, small enough that a few
-// chunks per thread stay in flight.
+// Large enough that the 32 KiB dictionary primed per chunk costs little (the
+// outputs stay within 0.2% of ITK's single-stream size, bench/README.md),
+// small enough that a few chunks per thread stay in flight. Not tuned by a
+// benchmark of its own: an earlier comment cited bench/gzip_chunks, which
+// never existed.
 constexpr std::size_t kChunkBytes = std::size_t{512} << 10;
 
 struct Chunk {
@@ -52,7 +54,7 @@ struct Chunk {
 };
 using ChunkPtr = std::unique_ptr<Chunk>;
 
-constexpr std::size_t chunk_buffer_bytes() { return kDeflateWindow + kChunkBytes + kChunkBytes + (kChunkBytes >> 11) + 1024; }
+constexpr std::size_t chunk_buffer_bytes() { return kDeflateWindow + kChunkBytes + deflate_bound(kChunkBytes); }
 
 class ByteSink {
 public:

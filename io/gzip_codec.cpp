@@ -124,12 +124,6 @@ std::unique_ptr<ChunkDeflater> make_chunk_deflater(GzipEngine e, int gzip_level)
   return std::make_unique<ZlibDeflater>(gzip_level);
 }
 
-std::size_t deflate_bound(std::size_t n) {
-  // Stored blocks in the worst case: 5 bytes per 16 KiB (ISA-L's smallest
-  // stored block size) plus the sync flush and slack for headers.
-  return n + (n >> 11) + 1024;
-}
-
 std::size_t deflater_bytes(GzipEngine e, int gzip_level) {
 #if RESPACE_HAVE_ISAL
   if (e == GzipEngine::isal) return sizeof(isal_zstream) + isal_level_buffer(engine_level(e, gzip_level));

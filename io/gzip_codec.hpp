@@ -64,7 +64,10 @@ public:
 std::unique_ptr<ChunkDeflater> make_chunk_deflater(GzipEngine e, int gzip_level);
 
 // Upper bound of compress()'s output for n input bytes, either engine.
-std::size_t deflate_bound(std::size_t n);
+// Stored blocks in the worst case: 5 bytes per 16 KiB (ISA-L's smallest
+// stored block size) plus the sync flush and slack for headers. The one
+// formula: the chunk buffers (io/byte_sink.hpp) are sized with it too.
+constexpr std::size_t deflate_bound(std::size_t n) { return n + (n >> 11) + 1024; }
 // Memory one ChunkDeflater holds (for the planner).
 std::size_t deflater_bytes(GzipEngine e, int gzip_level);
 
