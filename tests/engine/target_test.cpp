@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The voxel map of --like/--affine/--crop (engine/target.hpp), the
-// coefficient tables of the general path, and the --affine file formats.
+// The voxel map of --like/--affine/--crop (engine/target.hpp) and the
+// coefficient tables of the general path (the --affine file formats are
+// tested beside their reader, tests/cli/affine_file_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
