@@ -192,13 +192,16 @@ void commit_pair(AtomicFile& image, AtomicFile& header, bool replace) {
   image.committed_ = true;
   try {
     place(header.temp_, header.target_, replace);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    std::string undone;
     if (!keep.empty()) {
       ::rename(keep.c_str(), image.target_.c_str());  // the old image back
+      undone = "; the old " + base_of(image.target_) + " was put back, so the pair is as it was";
     } else {
       ::unlink(image.target_.c_str());  // the new image, which had no old one
+      undone = "; the new " + base_of(image.target_) + " was removed with it";
     }
-    throw;
+    throw Error(e.code(), e.what() + undone);
   }
   header.committed_ = true;
   if (!keep.empty()) ::unlink(keep.c_str());
