@@ -208,7 +208,6 @@ RawHeader read_raw_header(const std::string& path) {
     if (r.swapped) swap_nifti_header(&h, 2);
     check_layout(h, r, path);
   }
-  if (r.version == 0 && r.vox_offset > 0) r.vox_offset = 0;  // nifticlib reads ANALYZE data from 0 too
   try {
     walk_extensions(*src, extension_region(r, path), r.swapped, path, r.one_file,
                     [&](std::int32_t esize, std::int32_t, ByteSource& s) {

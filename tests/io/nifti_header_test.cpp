@@ -88,5 +88,30 @@ TEST(InputVolume, ClearErrorsForBadFiles) {
 }
 
 
+// An ANALYZE 7.5 pair (no NIfTI magic) keeps its vox_offset into the .img,
+// as nifticlib reads it: the data start there, not at 0.
+TEST(InputVolume, AnalyzePairKeepsItsImageOffset) {
+  TempDir d;
+  int64_t dims[8] = {3, 2, 2, 1, 1, 1, 1, 1};
+  NiftiImagePtr nim(nifti_make_new_nim(dims, DT_UINT8, 0));
+  nifti_1_header h;
+  ASSERT_EQ(nifti_convert_nim2n1hdr(nim.get(), &h), 0);
+  std::memset(h.magic, 0, sizeof h.magic);  // ANALYZE
+  h.vox_offset = 16;
+  std::vector<unsigned char> hdr(sizeof h);
+  std::memcpy(hdr.data(), &h, sizeof h);
+  write_file(d.file("a.hdr"), hdr);
+  std::vector<unsigned char> img(16, 0xEE);
+  img.insert(img.end(), {1, 2, 3, 4});
+  write_file(d.file("a.img"), img);
+  const InputVolume v = InputVolume::open(d.file("a.hdr"));
+  EXPECT_EQ(v.nifti_version(), 1);
+  EXPECT_EQ(v.data_offset(), 16u);
+  auto src = v.open_data();
+  unsigned char got[4];
+  src->read_exact(got, 4);
+  EXPECT_EQ(std::vector<unsigned char>(got, got + 4), (std::vector<unsigned char>{1, 2, 3, 4}));
+}
+
 }  // namespace
 }  // namespace respace
