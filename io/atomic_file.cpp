@@ -140,6 +140,7 @@ std::string base_of(const std::string& path) {
 }
 
 ScratchFile::ScratchFile(const std::string& folder, const std::string& what) {
+  SignalHold hold;  // a signal between creating and unlinking would leave the file
   const std::string pattern = temp_prefix(folder) + what + "-XXXXXX";
   fd_ = make_temp(pattern, folder, pattern, path_);
   ::unlink(path_.c_str());
@@ -150,6 +151,9 @@ ScratchFile::~ScratchFile() {
 }
 
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
+  // A signal between creating the file and publishing its name to the
+  // handler would leave it behind: hold them off until it is published.
+  SignalHold hold;
   const std::string folder = folder_of(target_);
   fd_ = make_temp(temp_prefix(folder) + "XXXXXX", folder, target_, temp_);
   // mkstemp creates mode 0600; give the file the usual 0666 & ~umask.
