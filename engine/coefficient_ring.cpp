@@ -12,13 +12,11 @@ namespace respace {
 
 RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[3], int order, int margin,
                    int block) {
-  const std::int64_t blocks = (m[2] + block - 1) / block;
   const std::int64_t extended = n[2] + 2 * margin;
   // Interior positions are computed with the corners' formula; this covers
   // their rounding (positions are at most ~1e5, so errors ~1e-11).
   constexpr double kSlack = 1e-6;
-  RingPlan r;
-  r.need.resize(static_cast<std::size_t>(blocks));
+  std::vector<PlaneRange> planes(static_cast<std::size_t>(m[2]));
   for (std::int64_t k = 0; k < m[2]; ++k) {
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (const std::int64_t i : {std::int64_t{0}, m[0] - 1})
@@ -35,23 +33,14 @@ RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[
     const std::int64_t a = std::clamp<std::int64_t>(spline_weights(order, lo - kSlack, w) + margin, 0, extended - 1);
     const std::int64_t b =
         std::clamp<std::int64_t>(spline_weights(order, hi + kSlack, w) + order + margin, 0, extended - 1);
-    PlaneRange& u = r.need[static_cast<std::size_t>(k / block)];
-    u.lo = u.any ? std::min(u.lo, a) : a;
-    u.hi = u.any ? std::max(u.hi, b) : b;
-    u.any = true;
+    planes[static_cast<std::size_t>(k)] = {true, a, b};
   }
-  r.ready.resize(r.need.size());
-  r.keep.resize(r.need.size());
-  std::int64_t ready = 0, keep = std::numeric_limits<std::int64_t>::max();
-  for (std::size_t b = 0; b < r.need.size(); ++b) {
-    if (r.need[b].any) ready = std::max(ready, r.need[b].hi + 1);
-    r.ready[b] = ready;
-  }
-  for (std::size_t b = r.need.size(); b-- > 0;) {
-    if (r.need[b].any) keep = std::min(keep, r.need[b].lo);
-    r.keep[b] = keep;
-    r.planes = std::max(r.planes, r.ready[b] - std::min(keep, r.ready[b]));
-  }
+  BlockWindows windows = block_windows(planes, block);
+  RingPlan r;
+  r.need = std::move(windows.need);
+  r.ready = std::move(windows.ready);
+  r.keep = std::move(windows.keep);
+  r.planes = windows.held_max;
   r.planes = std::max<std::int64_t>(r.planes, 1);
   return r;
 }

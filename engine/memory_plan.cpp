@@ -12,23 +12,8 @@
 namespace respace {
 
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block) {
-  BlockShape s;
-  std::int64_t read_pos = 0;
-  const auto mz = static_cast<std::int64_t>(z.size());
-  for (std::int64_t k0 = 0; k0 < mz; k0 += block) {
-    std::int64_t lo = INT64_MAX, hi = -1;
-    for (std::int64_t k = k0; k < std::min(mz, k0 + block); ++k) {
-      const PlaneRange& r = z[static_cast<std::size_t>(k)];
-      if (!r.any) continue;
-      lo = std::min(lo, r.lo);
-      hi = std::max(hi, r.hi);
-    }
-    if (hi < 0) continue;
-    s.new_max = std::max(s.new_max, std::max<std::int64_t>(0, hi + 1 - read_pos));
-    s.span_max = std::max(s.span_max, hi + 1 - lo);
-    read_pos = std::max(read_pos, hi + 1);
-  }
-  return s;
+  const BlockWindows w = block_windows(z, block);
+  return {w.new_max, w.span_max};
 }
 
 namespace {

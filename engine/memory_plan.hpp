@@ -36,13 +36,9 @@
 #include <string>
 #include <vector>
 
-namespace respace {
+#include "engine/block_windows.hpp"
 
-// The input planes (inclusive) that output plane k reads, or empty (fill).
-struct PlaneRange {
-  bool any = false;
-  std::int64_t lo = 0, hi = 0;
-};
+namespace respace {
 
 struct MemoryRequest {
   std::int64_t nx = 1, ny = 1, mx = 1, my = 1;
@@ -92,6 +88,7 @@ constexpr std::uint64_t kIoBytes = std::uint64_t{12} << 20;
 // the default run under the default 256M limit.
 constexpr std::uint64_t kWorkingSetTarget = std::uint64_t{176} << 20;
 
+// new_max and span_max of block_windows() (engine/block_windows.hpp).
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
 
 // Throws Error(memory_limit) naming the limit and the smallest that works.

@@ -104,7 +104,8 @@ AxisTable<W> table_for(const ResampleSetup& s, int k) {
                         : build_axis_table<W>(a, s.order, s.boundary);
 }
 
-std::vector<PlaneRange> z_ranges(const AxisTable<double>& Z) {
+template <class W>
+std::vector<PlaneRange> z_ranges(const AxisTable<W>& Z) {
   std::vector<PlaneRange> z(static_cast<std::size_t>(Z.m));
   for (std::int64_t k = 0; k < Z.m; ++k)
     if (Z.ntap[static_cast<std::size_t>(k)] > 0) z[static_cast<std::size_t>(k)] = {true, Z.lo(k), Z.hi(k)};
@@ -130,24 +131,10 @@ public:
         out_pool_(out_row_bytes_ * static_cast<std::size_t>(Y_.m * plan.block), plan.out_capacity),
         tokens_(plan.tokens) {
     // Blocks and, for each, the lowest input plane any block from it on reads.
-    const std::int64_t nblocks = (Z_.m + plan.block - 1) / plan.block;
-    need_.resize(static_cast<std::size_t>(nblocks));
-    suffix_lo_.assign(static_cast<std::size_t>(nblocks) + 1, INT64_MAX);
-    for (std::int64_t b = 0; b < nblocks; ++b) {
-      PlaneRange r;
-      for (std::int64_t k = b * plan.block; k < std::min(Z_.m, (b + 1) * plan.block); ++k) {
-        if (Z_.ntap[static_cast<std::size_t>(k)] == 0) continue;
-        r.lo = r.any ? std::min(r.lo, Z_.lo(k)) : Z_.lo(k);
-        r.hi = r.any ? std::max(r.hi, Z_.hi(k)) : Z_.hi(k);
-        r.any = true;
-      }
-      need_[static_cast<std::size_t>(b)] = r;
-    }
-    for (std::int64_t b = nblocks - 1; b >= 0; --b) {
-      const PlaneRange& r = need_[static_cast<std::size_t>(b)];
-      suffix_lo_[static_cast<std::size_t>(b)] =
-          std::min(suffix_lo_[static_cast<std::size_t>(b) + 1], r.any ? r.lo : INT64_MAX);
-    }
+    const BlockWindows windows = block_windows(z_ranges(Z_), plan.block);
+    need_ = windows.need;
+    suffix_lo_ = windows.keep;
+    suffix_lo_.push_back(INT64_MAX);  // after the last block nothing is read
     raw_pool_.prefault();
     mid_pool_.prefault();
     out_pool_.prefault();
