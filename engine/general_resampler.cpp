@@ -19,6 +19,7 @@
 
 #include "engine/bspline.hpp"
 #include "engine/coefficient_ring.hpp"
+#include "engine/pipeline.hpp"
 #include "engine/sample_codec.hpp"
 #include "io/atomic_file.hpp"
 #include "io/byte_sink.hpp"

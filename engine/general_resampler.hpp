@@ -40,7 +40,7 @@
 #include <string>
 
 #include "engine/memory_plan.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/resampler.hpp"
 #include "engine/target.hpp"
 
 namespace respace {
