@@ -17,6 +17,10 @@
 
 namespace respace {
 
+// The options one job may set (also on a manifest line), and those of the
+// whole call; visible_options() is the two, in that order.
+boost::program_options::options_description job_options();
+boost::program_options::options_description call_options();
 // Every option, the hidden ones too (positional "files", "block-planes").
 boost::program_options::options_description all_options();
 // The options --help shows.
@@ -24,10 +28,7 @@ boost::program_options::options_description visible_options();
 // Every positional argument goes to "files".
 boost::program_options::positional_options_description positional_files();
 
-// True for the options one job may set on a manifest line: the resampling
-// ones (--spacing family, --size, --grid, --order, --boundary, --fill, --datatype,
-// --compression-level, --gzip-engine, --like, --affine, --flirt, --crop,
-// --crop-mm).
+// True for the options of job_options(), which a manifest line may give.
 // The rest apply to the whole call.
 bool is_job_option(const std::string& name);
 

@@ -47,11 +47,6 @@ const char* kExamples =
     "Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid input,\n"
     "            4 output problem, 5 memory limit too small.\n";
 
-// The options a manifest line may give (is_job_option).
-const char* const kJobOptions[] = {"spacing", "xyz-spacing", "x-spacing", "y-spacing",         "z-spacing",
-                                   "size",    "grid",        "order",     "boundary",          "fill", "datatype",
-                                   "compression-level",      "gzip-engine", "like",      "affine",
-                                   "flirt",   "crop",        "crop-mm"};
 const char* const kAxes[3] = {"x-spacing", "y-spacing", "z-spacing"};
 
 bool given(const po::variables_map& vm, const char* name) { return vm.count(name) && !vm[name].defaulted(); }
@@ -135,11 +130,11 @@ void read_call_options(const po::variables_map& vm, Options& o) {
 
 [[noreturn]] void usage(const std::string& what) { throw Error(ExitCode::usage, what + " (see respace --help)"); }
 
-po::options_description visible_options() {
-  po::options_description o("Options");
+// The options one job may set, the only ones a manifest line may give: the
+// one list is_job_option() reads (no second, hand-synced copy).
+po::options_description job_options() {
+  po::options_description o("Resampling options (one job; also allowed on a manifest line)");
   o.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and exit")
       ("spacing", po::value<std::vector<double>>()->multitoken(), "X Y Z target spacing in mm")
       ("xyz-spacing", po::value<std::vector<double>>()->multitoken(), "alias of --spacing")
       ("x-spacing", po::value<double>(), "target spacing of x in mm (other axes unchanged)")
@@ -168,12 +163,23 @@ po::options_description visible_options() {
        "integers rounded and clamped)")
       ("grid", po::value<std::string>(),
        "center (default) | origin | fov | corners: what stays fixed (see README)")
-      ("threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")
-      ("memory-limit", po::value<std::string>(), "bound on the whole process, e.g. 512M, 2G (default 256M)")
       ("compression-level", po::value<int>(),
        "gzip level 1-9 for .gz outputs (ISA-L: 1-2 -> 1, 3-5 -> 2, 6-9 -> 3); default: within 2% of "
        "zlib level 6's size, as fast as possible (see README)")
-      ("gzip-engine", po::value<std::string>(), "zlib | isal: the gzip engine (see README for the default)")
+      ("gzip-engine", po::value<std::string>(), "zlib | isal: the gzip engine (see README for the default)");
+  return o;
+}
+
+// What applies to the whole call: files, batch mode, threads, memory, flags.
+po::options_description call_options() {
+  po::options_description o("Options of the whole call");
+  o.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("threads", po::value<int>()->default_value(0), "worker threads, 0 to 1024 (0: all cores)")
+      ("memory-limit", po::value<std::string>(),
+       "bound on the whole process, e.g. 512M, 2G (default 256M, raised for a wide volume up to 3/4 of the "
+       "machine's memory)")
       ("dry-run", "print the plan (dims, spacing, affine, memory) and exit")
       ("force", "replace an existing output")
       ("quiet,q", "print nothing but errors (and no progress bar)")
@@ -186,6 +192,12 @@ po::options_description visible_options() {
       ("skip-existing", "leave an output that exists and count it done (to resume a batch)")
       ("compare", "report min, max, mean and std of input and output (computed while streaming)")
       ("json", "print the report as one JSON object on stdout (errors too), nothing else");
+  return o;
+}
+
+po::options_description visible_options() {
+  po::options_description o;
+  o.add(job_options()).add(call_options());
   return o;
 }
 
@@ -202,9 +214,8 @@ po::positional_options_description positional_files() {
 }
 
 bool is_job_option(const std::string& name) {
-  for (const char* n : kJobOptions)
-    if (name == n) return true;
-  return false;
+  static const po::options_description job = job_options();
+  return job.find_nothrow(name, false) != nullptr;
 }
 
 void read_job_options(const po::variables_map& vm, Options& o) {
@@ -294,7 +305,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
   ParseResult res;
   if (vm.count("help")) {
     std::ostringstream s;
-    s << kUsage << "\n" << visible_options() << "\n" << kExamples;
+    s << kUsage << visible_options() << "\n" << kExamples;
     res.print_and_exit = s.str();
     return res;
   }
