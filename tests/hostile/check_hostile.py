@@ -330,6 +330,14 @@ def header_cases():
                   inputs=["in.nii.gz"],
                   prep=lambda d: nc.write(os.path.join(d, "in.nii.gz"), nc.gzip_member(nc.gzip_member(good()))))
     yield ("gz_named_nii_is_read", case_gzip_named_nii)
+    # Not a file at all: a FIFO (opening it must not wait for a writer), a
+    # folder, a device behind a link.
+    yield refused("in_fifo", ["in.nii", "out.nii.gz", "--spacing", "2", "2", "2"], 3, ["in.nii", "not a regular file"],
+                  prep=lambda d: os.mkfifo(os.path.join(d, "in.nii")))
+    yield refused("in_folder", ["in.nii", "out.nii.gz", "--spacing", "2", "2", "2"], 3,
+                  ["in.nii", "not a regular file"], prep=lambda d: os.makedirs(os.path.join(d, "in.nii")))
+    yield refused("in_device_link", ["in.nii", "out.nii.gz", "--spacing", "2", "2", "2"], 3,
+                  ["in.nii", "not a regular file"], prep=lambda d: os.symlink("/dev/urandom", os.path.join(d, "in.nii")))
 
 
 def case_gzip_named_nii():
