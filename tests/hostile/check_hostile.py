@@ -399,20 +399,33 @@ def slow_volume(d, name="in.nii.gz"):
     return volume(d, name, (256, 256, 192), "float32", "noise")
 
 
+def paused_run(name, d, args, meanwhile):
+    """Runs respace ARGS in D, stops it (SIGSTOP) once its temporary file
+    exists, calls MEANWHILE(), lets it go on and returns its Result (None
+    when no temporary file appeared)."""
+    c = Child(args, d)
+    if not wait_for_temp(c, d):
+        return None
+    c.p.send_signal(signal.SIGSTOP)
+    meanwhile()
+    c.p.send_signal(signal.SIGCONT)
+    r = c.wait()
+    TABLE.append((name, r.rc, r.rss / MiB, r.line()))
+    return r
+
+
 def case_concurrent_no_force():
     """An output that appears while respace runs is not replaced without
     --force: the run fails with exit 4 and the file that appeared survives."""
     d = cu.fresh_dir("out_concurrent_no_force")
     slow_volume(d)
-    c = Child(["in.nii.gz", "out.nii.gz", "--order", "3", "--spacing", "0.05", "0.05", "0.05", "--quiet"], d)
-    if not wait_for_temp(c, d):
+    def appear():
+        with open(os.path.join(d, "out.nii.gz"), "wb") as f:
+            f.write(b"the other run's output")
+    r = paused_run("out_concurrent_no_force", d,
+                   ["in.nii.gz", "out.nii.gz", "--order", "3", "--spacing", "0.05", "0.05", "0.05", "--quiet"], appear)
+    if r is None:
         return ["no temporary file appeared"]
-    c.p.send_signal(signal.SIGSTOP)
-    with open(os.path.join(d, "out.nii.gz"), "wb") as f:
-        f.write(b"the other run's output")
-    c.p.send_signal(signal.SIGCONT)
-    r = c.wait()
-    TABLE.append(("out_concurrent_no_force", r.rc, r.rss / MiB, r.line()))
     probs = []
     if r.rc != 4 or "out.nii.gz" not in r.err:
         probs.append(f"exit {r.rc}: {cu.tail(r.err)}")
@@ -434,15 +447,13 @@ def case_pair_never_mixed():
         f.write(old_img)
     with open(os.path.join(d, "out.hdr"), "wb") as f:
         f.write(b"old header")
-    c = Child(["in.nii.gz", "out.hdr", "--order", "3", "--spacing", "0.05", "0.05", "0.05", "--quiet", "--force"], d)
-    if not wait_for_temp(c, d):
+    def header_becomes_a_folder():
+        os.unlink(os.path.join(d, "out.hdr"))
+        os.makedirs(os.path.join(d, "out.hdr", "x"))
+    r = paused_run("out_pair_never_mixed", d, ["in.nii.gz", "out.hdr", "--order", "3", "--spacing", "0.05", "0.05",
+                                               "0.05", "--quiet", "--force"], header_becomes_a_folder)
+    if r is None:
         return ["no temporary file appeared"]
-    c.p.send_signal(signal.SIGSTOP)
-    os.unlink(os.path.join(d, "out.hdr"))
-    os.makedirs(os.path.join(d, "out.hdr", "x"))
-    c.p.send_signal(signal.SIGCONT)
-    r = c.wait()
-    TABLE.append(("out_pair_never_mixed", r.rc, r.rss / MiB, r.line()))
     probs = []
     if r.rc != 4 or "put back" not in r.err:
         probs.append(f"exit {r.rc}: {cu.tail(r.err)}")
