@@ -152,21 +152,13 @@ InputVolume InputVolume::open(const std::string& path) {
   std::free(h.iname);
   h.iname = raw.one_file ? nifti_strdup(header_path.c_str()) : nifti_findimgname(header_path.c_str(), h.nifti_type);
   h.iname_offset = static_cast<decltype(h.iname_offset)>(raw.vox_offset);
-  if (raw.header_bytes == 540) {
-    nifti_2_header h2 = raw.n2;
-    if (raw.swapped) swap_nifti_header(&h2, 2);
-    std::memcpy(v.text_.descrip, h2.descrip, sizeof v.text_.descrip);
-    std::memcpy(v.text_.aux_file, h2.aux_file, sizeof v.text_.aux_file);
-    std::memcpy(v.text_.intent_name, h2.intent_name, sizeof v.text_.intent_name);
-    copy_geometry(h2, v.geometry_);
-  } else {  // NIfTI-1 and ANALYZE share the 348-byte layout
-    nifti_1_header h1 = raw.n1;
-    if (raw.swapped) swap_nifti_header(&h1, raw.version);
-    std::memcpy(v.text_.descrip, h1.descrip, sizeof v.text_.descrip);
-    std::memcpy(v.text_.aux_file, h1.aux_file, sizeof v.text_.aux_file);
-    std::memcpy(v.text_.intent_name, h1.intent_name, sizeof v.text_.intent_name);
-    copy_geometry(h1, v.geometry_);
-  }
+  // NIfTI-1 and ANALYZE share the 348-byte layout.
+  with_native_header(raw, [&](const auto& stored) {
+    std::memcpy(v.text_.descrip, stored.descrip, sizeof v.text_.descrip);
+    std::memcpy(v.text_.aux_file, stored.aux_file, sizeof v.text_.aux_file);
+    std::memcpy(v.text_.intent_name, stored.intent_name, sizeof v.text_.intent_name);
+    copy_geometry(stored, v.geometry_);
+  });
   v.version_ = raw.version == 2 ? 2 : 1;
   if (!h.iname) fail(path, "the image file that goes with this header was not found");
   v.data_path_ = h.iname;
@@ -186,10 +178,7 @@ InputVolume InputVolume::open(const std::string& path) {
     fail(path, "datatype " + datatype_name(h.datatype) + " is not supported");
   if (scalar_bytes(component_of(h.datatype)) * channels_of(h.datatype) != h.nbyper)
     fail(path, "bytes per voxel do not match the datatype");
-  for (int d = 1; d <= 7; ++d)
-    if (h.dim[d] < 1 && d <= h.dim[0]) fail(path, "impossible dimension dim[" + std::to_string(d) + "] = " +
-                                                     std::to_string(h.dim[d]));
-  if (h.nx < 1 || h.ny < 1 || h.nz < 1) fail(path, "impossible dimensions");
+  // The dimensions were checked in the raw header (read_raw_header).
   check_geometry(raw, header_path);
   v.check_data_fits();
   return v;

@@ -61,7 +61,6 @@ void check_layout(const H& h, RawHeader& r, const std::string& path) {
       fail(path, "the header's dimensions " + shape + (d < nd ? " ..." : "") +
                      " describe more than 2^63 bytes of voxel data");
   }
-  r.data_bytes = nbyper > 0 ? bytes : 0;
 
   const double off = static_cast<double>(h.vox_offset);
   const double least = r.one_file ? static_cast<double>(r.header_bytes) : 0.0;
@@ -199,15 +198,7 @@ RawHeader read_raw_header(const std::string& path) {
     fail(path, "not a NIfTI-1/NIfTI-2 header (bad magic: sizeof_hdr is " + std::to_string(sizeof_hdr) +
                    ", not 348 or 540)");
   }
-  if (r.header_bytes == 348) {
-    nifti_1_header h = r.n1;
-    if (r.swapped) swap_nifti_header(&h, r.version);
-    check_layout(h, r, path);
-  } else {
-    nifti_2_header h = r.n2;
-    if (r.swapped) swap_nifti_header(&h, 2);
-    check_layout(h, r, path);
-  }
+  with_native_header(r, [&](const auto& h) { check_layout(h, r, path); });
   try {
     walk_extensions(*src, extension_region(r, path), r.swapped, path, r.one_file,
                     [&](std::int32_t esize, std::int32_t, ByteSource& s) {
@@ -223,15 +214,7 @@ RawHeader read_raw_header(const std::string& path) {
 }
 
 void check_geometry(const RawHeader& r, const std::string& path) {
-  if (r.header_bytes == 348) {
-    nifti_1_header h = r.n1;
-    if (r.swapped) swap_nifti_header(&h, r.version);
-    check_geometry_fields(h, r.version, path);
-  } else {
-    nifti_2_header h = r.n2;
-    if (r.swapped) swap_nifti_header(&h, 2);
-    check_geometry_fields(h, r.version, path);
-  }
+  with_native_header(r, [&](const auto& h) { check_geometry_fields(h, r.version, path); });
 }
 
 void copy_extensions(const std::string& path, const RawHeader& h, ByteSink& sink) {

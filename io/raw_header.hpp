@@ -40,12 +40,26 @@ struct RawHeader {
   nifti_2_header n2{};
   std::uint64_t header_bytes = 348;  // 348 or 540
   std::uint64_t vox_offset = 0;      // checked: whole, >= header_bytes for one file
-  std::uint64_t data_bytes = 0;      // product of the dims x bytes per voxel, < 2^63
   // Extensions: `extension_count` blocks, `extension_bytes` in all (esize
   // summed), in the header file from byte header_bytes + 4.
   std::uint64_t extension_count = 0;
   std::uint64_t extension_bytes = 0;
 };
+
+// Calls f(header) with a copy of h's header (nifti_1_header for NIfTI-1 and
+// ANALYZE, nifti_2_header for NIfTI-2) in this machine's byte order.
+template <class F>
+void with_native_header(const RawHeader& h, F f) {
+  if (h.header_bytes == 348) {
+    nifti_1_header n1 = h.n1;
+    if (h.swapped) swap_nifti_header(&n1, h.version);
+    f(static_cast<const nifti_1_header&>(n1));
+  } else {
+    nifti_2_header n2 = h.n2;
+    if (h.swapped) swap_nifti_header(&n2, 2);
+    f(static_cast<const nifti_2_header&>(n2));
+  }
+}
 
 // Reads and checks the header of `header_path` (the .nii, or the .hdr of a
 // pair). Throws Error(bad_input).
