@@ -51,11 +51,12 @@ void check_output_size(const JobPlan& p, const Options& o) {
                           static_cast<std::uint64_t>(p.input.volumes())})
     bytes = sat_mul(bytes, f);
   if (bytes <= static_cast<std::uint64_t>(INT64_MAX)) return;
-  const std::string by = o.like ? "--like " + *o.like : o.grid.size ? std::string("--size") : "the target spacing (--spacing)";
+  const bool spacing = !o.like && !o.grid.size;
+  const std::string by = o.like ? "--like " + *o.like : spacing ? "the target spacing (--spacing)" : "--size";
   std::string dims;
   for (int k = 0; k < 3; ++k) dims += (k ? " x " : "") + std::to_string(p.setup.grid.axis[k].m);
-  throw Error(ExitCode::usage, by + " asks for an output of " + dims + " voxels, more than 2^63 bytes; " +
-                                   "spacings are in mm");
+  throw Error(ExitCode::usage, by + " asks for an output of " + dims + " voxels, more than 2^63 bytes" +
+                                   (spacing ? "; spacings are in mm" : ""));
 }
 
 int effective_threads(int requested) {

@@ -26,7 +26,7 @@
 #include <string>
 
 #include "engine/memory_plan.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/resampler.hpp"
 #include "io/error.hpp"
 
 namespace respace {

@@ -62,15 +62,11 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
   const int deepest = static_cast<int>(std::clamp<std::size_t>(q.z.size(), 1, 64));
   // measure_blocks() is O(output planes) and depends on the block alone:
   // once per depth, not once per (threads, tokens, block) tried.
-  std::vector<BlockShape> shapes(static_cast<std::size_t>(std::max(deepest, q.block.value_or(1))) + 1);
-  std::vector<bool> measured(shapes.size(), false);
+  std::vector<std::optional<BlockShape>> shapes(static_cast<std::size_t>(std::max(deepest, q.block.value_or(1))) + 1);
   const auto shape_of = [&](int b) -> const BlockShape& {
-    const auto i = static_cast<std::size_t>(b);
-    if (!measured[i]) {
-      shapes[i] = measure_blocks(q.z, b);
-      measured[i] = true;
-    }
-    return shapes[i];
+    std::optional<BlockShape>& s = shapes[static_cast<std::size_t>(b)];
+    if (!s) s = measure_blocks(q.z, b);
+    return *s;
   };
   for (int threads = std::max(1, q.threads); threads >= 1; --threads) {
     std::vector<int> tokens = q.tokens ? std::vector<int>{*q.tokens} : token_candidates(threads);
