@@ -21,15 +21,21 @@ namespace {
 using namespace io_test;
 namespace fs = std::filesystem;
 
+// A NIfTI-1 header of an nx x ny x nz uint8 volume, as nifticlib makes it.
+nifti_1_header uint8_header(std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};
+  NiftiImagePtr nim(nifti_make_new_nim(dims, DT_UINT8, 0));
+  nifti_1_header h{};
+  EXPECT_EQ(nifti_convert_nim2n1hdr(nim.get(), &h), 0);
+  return h;
+}
+
 // Extensions stream from the input to an output without being held: two of
 // them in a big-endian file come out in this machine's byte order, their
 // bytes unchanged, and the padding zeros after them are not an extension.
 TEST(InputVolume, ExtensionsAreStreamedInTheMachinesByteOrder) {
   TempDir d;
-  int64_t dims[8] = {3, 2, 2, 2, 1, 1, 1, 1};
-  NiftiImagePtr nim(nifti_make_new_nim(dims, DT_UINT8, 0));
-  nifti_1_header h;
-  ASSERT_EQ(nifti_convert_nim2n1hdr(nim.get(), &h), 0);
+  nifti_1_header h = uint8_header(2, 2, 2);
   const std::vector<unsigned char> a(24, 'a'), b(40, 'b');
   const std::uint64_t total = (8 + a.size()) + (8 + b.size());
   h.vox_offset = static_cast<float>(348 + 4 + total + 32);  // 32 bytes of zero padding
@@ -92,10 +98,7 @@ TEST(InputVolume, ClearErrorsForBadFiles) {
 // as nifticlib reads it: the data start there, not at 0.
 TEST(InputVolume, AnalyzePairKeepsItsImageOffset) {
   TempDir d;
-  int64_t dims[8] = {3, 2, 2, 1, 1, 1, 1, 1};
-  NiftiImagePtr nim(nifti_make_new_nim(dims, DT_UINT8, 0));
-  nifti_1_header h;
-  ASSERT_EQ(nifti_convert_nim2n1hdr(nim.get(), &h), 0);
+  nifti_1_header h = uint8_header(2, 2, 1);
   std::memset(h.magic, 0, sizeof h.magic);  // ANALYZE
   h.vox_offset = 16;
   std::vector<unsigned char> hdr(sizeof h);
