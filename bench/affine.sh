@@ -23,19 +23,8 @@ trap 'rm -rf "$work"' EXIT
 build/release/bench/respace_make_volume "$work/in.nii.gz" "$N" "$N" "$N" --spacing 0.1 --pattern specimen >/dev/null
 have_scipy=1
 "$PY" -c "import numpy, scipy, nibabel" 2>/dev/null || have_scipy=0
-# W = T(c) R T(-c) in world mm, c the centre voxel's position.
 for name in rot5z tilt5x turn90; do
-  awk -v n="$N" -v name="$name" 'BEGIN {
-    c = (n - 1) / 2 * 0.1; t = 5 * atan2(0, -1) / 180; C = cos(t); S = sin(t)
-    for (i = 0; i < 3; i++) for (j = 0; j < 3; j++) R[i, j] = (i == j)
-    if (name == "rot5z") { R[0,0] = C; R[0,1] = -S; R[1,0] = S; R[1,1] = C }
-    if (name == "tilt5x") { R[1,1] = C; R[1,2] = -S; R[2,1] = S; R[2,2] = C }
-    if (name == "turn90") { R[0,0] = 0; R[0,2] = 1; R[2,0] = 1; R[2,2] = 0 }
-    for (i = 0; i < 3; i++) {
-      o = c; for (j = 0; j < 3; j++) o -= R[i, j] * c
-      printf "%.17g %.17g %.17g %.17g\n", R[i,0], R[i,1], R[i,2], o
-    }
-    print "0 0 0 1" }' > "$work/$name.txt"
+  bash bench/make_transform.sh "$name" "$N" > "$work/$name.txt"
 done
 
 measure() {  # measure COMMAND... -> "wall cpu rss_mib"

@@ -25,7 +25,7 @@ namespace {
 // ended (or cleared, on a throw) before this returns.
 JobResult run_planned(const JobPlan& plan, const Options& o, const std::string& label) {
   oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                      static_cast<std::size_t>(plan.memory.threads));
+                                      static_cast<std::size_t>(plan.resample.threads));
   if (!progress_wanted(o)) return run_job(plan);
   Progress progress(label, plan.input.data_bytes());
   JobResult result = run_job(plan, &progress);

@@ -42,30 +42,22 @@ void check_output_target(const InputVolume& in, const OutputNames& names, bool f
 // The output's bytes must be countable: the product of its dims, channels,
 // bytes per voxel and volumes below 2^63 (overflow-checked), before any
 // plan is made. Names what set the grid.
-void check_output_size(const JobPlan& p, const Options& o) {
-  std::uint64_t bytes = static_cast<std::uint64_t>(scalar_bytes(p.setup.out_datatype)) *
-                        static_cast<std::uint64_t>(p.setup.channels);
-  for (std::uint64_t f : {static_cast<std::uint64_t>(p.setup.grid.axis[0].m),
-                          static_cast<std::uint64_t>(p.setup.grid.axis[1].m),
-                          static_cast<std::uint64_t>(p.setup.grid.axis[2].m),
+void check_output_size(const JobPlan& p, const ResampleSetup& setup, const Options& o) {
+  std::uint64_t bytes = static_cast<std::uint64_t>(scalar_bytes(setup.out_datatype)) *
+                        static_cast<std::uint64_t>(setup.channels);
+  for (std::uint64_t f : {static_cast<std::uint64_t>(setup.grid.axis[0].m),
+                          static_cast<std::uint64_t>(setup.grid.axis[1].m),
+                          static_cast<std::uint64_t>(setup.grid.axis[2].m),
                           static_cast<std::uint64_t>(p.input.volumes())})
     bytes = sat_mul(bytes, f);
   if (bytes <= static_cast<std::uint64_t>(INT64_MAX)) return;
   const bool spacing = !o.like && !o.grid.size;
   const std::string by = o.like ? "--like " + *o.like : spacing ? "the target spacing (--spacing)" : "--size";
   std::string dims;
-  for (int k = 0; k < 3; ++k) dims += (k ? " x " : "") + std::to_string(p.setup.grid.axis[k].m);
+  for (int k = 0; k < 3; ++k) dims += (k ? " x " : "") + std::to_string(setup.grid.axis[k].m);
   throw Error(ExitCode::usage, by + " asks for an output of " + dims + " voxels, more than 2^63 bytes" +
                                    (spacing ? "; spacings are in mm" : ""));
 }
-
-int effective_threads(int requested) {
-  if (requested > 0) return requested;
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-void plan_separable(JobPlan& p, const Options& o);
-void plan_general(JobPlan& p, const Options& o);
 
 }  // namespace
 
@@ -102,7 +94,7 @@ std::uint64_t peak_rss_bytes() {
 }
 
 JobPlan plan_job(const Options& o) {
-  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, {}, {}, {}, false, 1, 0, {},
+  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {},
             GzipEngine::zlib, 6, GzipEngine::zlib, {}, false};
   check_output_target(p.input, p.names, o.force);
   p.replace = o.force;
@@ -136,27 +128,29 @@ JobPlan plan_job(const Options& o) {
   }
   p.crop = target.crop;
   p.target = plan_target(p.geometry, target);
-  p.setup.grid = p.target.grid;
-  p.setup.order = static_cast<Order>(o.order);
-  p.setup.boundary = o.boundary.value_or(default_boundary(p.setup.order));
-  p.setup.fill = o.fill;
-  p.setup.compare = o.compare;
-  p.setup.in_datatype = component_of(p.input.datatype());
-  p.setup.channels = channels_of(p.input.datatype());
-  p.setup.in_swap = p.input.needs_swap();
-  p.setup.out_datatype = p.setup.in_datatype;
+  ResampleRequest req;
+  ResampleSetup& setup = req.setup;
+  setup.grid = p.target.grid;
+  setup.kernel = o.kernel;
+  setup.boundary = o.boundary.value_or(o.kernel->default_boundary());
+  setup.fill = o.fill;
+  setup.compare = o.compare;
+  setup.in_datatype = component_of(p.input.datatype());
+  setup.channels = channels_of(p.input.datatype());
+  setup.in_swap = p.input.needs_swap();
+  setup.out_datatype = setup.in_datatype;
   p.output_datatype = p.input.datatype();  // RGB24/RGBA32 stay so; channels go through as uint8
   if (o.datatype) {
-    if (p.setup.channels > 1)
+    if (setup.channels > 1)
       throw Error(ExitCode::usage, "--datatype " + datatype_name(*o.datatype) + ": " +
                                        datatype_name(p.input.datatype()) +
                                        " input is resampled per channel and written as it came");
-    p.setup.out_datatype = p.output_datatype = *o.datatype;
+    setup.out_datatype = p.output_datatype = *o.datatype;
   }
 
-  check_output_size(p, o);
+  check_output_size(p, setup, o);
 
-  const bool float_output = p.setup.out_datatype == DT_FLOAT32 || p.setup.out_datatype == DT_FLOAT64;
+  const bool float_output = setup.out_datatype == DT_FLOAT32 || setup.out_datatype == DT_FLOAT64;
   const GzipChoice gz = choose_gzip(o.gzip_engine, o.compression_level, float_output);
   p.engine = gz.engine;
   p.level = gz.level;
@@ -164,61 +158,26 @@ JobPlan plan_job(const Options& o) {
   if (p.engine == GzipEngine::isal && !have_isal())
     throw Error(ExitCode::usage, "--gzip-engine isal: this respace was built without ISA-L (install libisal-dev "
                                  "and rebuild)");
-  if (!p.target.separable) {
-    plan_general(p, o);
-  } else {
-    plan_separable(p, o);
-  }
-  SerializedHeader probe = serialize_header(h, OutputGrid{{p.setup.grid.axis[0].m, p.setup.grid.axis[1].m,
-                                                           p.setup.grid.axis[2].m}, {}, {}, {}, false,
+  req.separable = p.target.separable;
+  req.voxel_map = p.target.voxel_map;
+  req.threads = o.threads;
+  req.memory_limit = o.memory_limit.value_or(0);
+  req.gzip_output = p.names.gzip;
+  req.deflater_bytes = deflater_bytes(p.engine, p.level);
+  req.block = o.block;
+  req.temp_dir = folder_of(p.names.image);
+  p.resample = plan_resample(req);
+  const GridPlan& g = p.resample.setup.grid;
+  SerializedHeader probe = serialize_header(h, OutputGrid{{g.axis[0].m, g.axis[1].m, g.axis[2].m}, {}, {}, {}, false,
                                                           p.output_datatype},
                                             p.input.nifti_version(), p.names.pair());
   p.output_version = probe.version;
   return p;
 }
 
-namespace {
-
-LimitPolicy limit_policy(const JobPlan& p, const Options& o) {
-  LimitPolicy lp;
-  lp.given = o.memory_limit.value_or(0);
-  lp.default_limit = kDefaultMemoryLimit;
-  lp.ceiling = default_limit_ceiling();
-  lp.planning_bytes = planning_bytes(p.setup);
-  return lp;
-}
-
-void plan_separable(JobPlan& p, const Options& o) {
-  const int threads = effective_threads(o.threads);
-  p.memory = plan_within_limit<MemoryPlan>(limit_policy(p, o), [&](std::uint64_t limit, bool smallest) {
-    MemoryRequest req = memory_request(p.setup, smallest ? 1 : threads, limit);
-    req.block = smallest ? 1 : o.block;
-    if (smallest) req.tokens = 1;
-    req.gzip_output = p.names.gzip;
-    req.deflater_bytes = deflater_bytes(p.engine, p.level);
-    return plan_memory(req);
-  }, p.memory_limit_raised);
-}
-
-void plan_general(JobPlan& p, const Options& o) {
-  p.general.base = p.setup;
-  p.general.voxel_map = p.target.voxel_map;
-  p.general.temp_dir = folder_of(p.names.image);
-  const int threads = effective_threads(o.threads);
-  p.general_memory = plan_within_limit<GeneralMemory>(limit_policy(p, o), [&](std::uint64_t limit, bool smallest) {
-    return plan_general_memory(p.general, smallest ? 1 : threads, limit, p.names.gzip,
-                               deflater_bytes(p.engine, p.level), smallest);
-  }, p.memory_limit_raised);
-  p.memory = p.general_memory.coefficients;
-  p.memory.limit = p.general_memory.limit;
-  p.memory.chunk_capacity = p.general_memory.chunk_capacity;
-}
-
-}  // namespace
-
 JobResult run_job(const JobPlan& p, Progress* progress) {
   const auto t0 = std::chrono::steady_clock::now();
-  const GridPlan& g = p.setup.grid;
+  const GridPlan& g = p.resample.setup.grid;
   OutputGrid og;
   og.datatype = p.output_datatype;
   og.text = &p.input.raw_text();
@@ -240,7 +199,7 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   SinkOptions sink_options;
   sink_options.gzip_level = p.names.gzip ? p.level : 0;
   sink_options.engine = p.engine;
-  sink_options.chunk_capacity = p.memory.chunk_capacity;
+  sink_options.chunk_capacity = p.resample.output_chunks;
   AtomicFile image_file(p.names.image);
   std::unique_ptr<AtomicFile> header_file;
   std::unique_ptr<ByteSink> header_sink;
@@ -261,8 +220,7 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   // never held at once.
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
   if (progress) in = progress->watch(std::move(in));
-  std::unique_ptr<Resampler> resampler = p.target.separable ? make_resampler(p.setup, p.memory)
-                                                             : make_general_resampler(p.general, p.general_memory);
+  std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
   for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
   in->finish();
   sink->finish();

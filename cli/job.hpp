@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
-#include "engine/general_resampler.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/planner.hpp"
 #include "engine/target.hpp"
 #include "io/nifti_header.hpp"
 #include "io/gzip_codec.hpp"
@@ -25,15 +24,10 @@ struct JobPlan {
   InputVolume input;
   OutputNames names;
   InputGeometry geometry;
-  ResampleSetup setup;
-  MemoryPlan memory;
   TargetPlan target;                  // the voxel map and the path it takes
+  ResamplePlan resample;              // the engine's plan (engine/planner.hpp)
   std::shared_ptr<InputVolume> like;  // --like REF
   std::optional<CropBox> crop;
-  // The general path (target.separable false): its setup and memory.
-  GeneralSetup general;
-  GeneralMemory general_memory;
-  bool memory_limit_raised = false;  // default limit raised to the smallest working set
   int output_version = 1;            // NIfTI-1 or NIfTI-2
   int output_datatype = 0;           // the input's, or --datatype
   std::string warning;               // e.g. qform/sform voxel sizes differ
@@ -48,7 +42,7 @@ struct JobResult {
   double seconds = 0;
   std::uint64_t bytes_read = 0, bytes_written = 0;
   std::uint64_t peak_rss = 0;
-  PipelineStats stats;
+  RunStats stats;
 };
 
 // Throws Error with the exit code of the fault. With `progress`, the input

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/json_report.hpp"
 
-#include "engine/bspline.hpp"
+#include "cli/kernel_table.hpp"
 #include "io/nifti_header.hpp"
 
 namespace respace {
@@ -17,10 +17,21 @@ nlohmann::json stats_json(const ValueStats& s) {
   return {{"count", s.count}, {"min", s.min}, {"max", s.max}, {"mean", s.mean}, {"std", s.std_dev()}};
 }
 
+// The plan's memory account, whatever the path.
+nlohmann::json memory_json(const MemoryAccount& m) {
+  nlohmann::json j = {{"limit_bytes", m.limit}, {"planned_bytes", m.planned}, {"limit_raised", m.raised}};
+  for (const ShapeItem& s : m.shape) j[s.name] = s.value;
+  nlohmann::json buffers = nlohmann::json::array();
+  for (const MemoryItem& it : m.items) buffers.push_back({{"name", it.name}, {"count", it.count}, {"bytes", it.bytes}});
+  j["buffers"] = buffers;
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json plan_json(const JobPlan& p, const Options& o) {
-  const GridPlan& g = p.setup.grid;
+  const ResamplePlan& rp = p.resample;
+  const GridPlan& g = rp.setup.grid;
   nlohmann::json dims_in = nlohmann::json::array(), dims_out = nlohmann::json::array(),
                  spacing_in = nlohmann::json::array(), spacing_out = nlohmann::json::array(),
                  shift = nlohmann::json::array();
@@ -44,15 +55,12 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
                {"affine_out", matrix(g.primary_out)},
                {"grid", to_string(g.policy)},
                {"origin_shift_mm", shift},
-               {"order", static_cast<int>(p.setup.order)},
-               {"boundary", to_string(p.setup.boundary)},
-               {"fill", p.setup.fill},
-               {"memory", {{"limit_bytes", p.memory.limit},
-                           {"planned_bytes", p.memory.total() + kProcessReserve},
-                           {"threads", p.memory.threads},
-                           {"tokens", p.memory.tokens},
-                           {"block_planes", p.memory.block}}}};
-  j["plan"]["path"] = p.target.separable ? "separable" : "general";
+               {"kernel", rp.setup.kernel->name()},
+               {"boundary", to_string(rp.setup.boundary)},
+               {"fill", rp.setup.fill},
+               {"memory", memory_json(rp.memory)}};
+  if (order_of(*rp.setup.kernel) >= 0) j["plan"]["order"] = order_of(*rp.setup.kernel);
+  j["plan"]["path"] = to_string(rp.path);
   j["plan"]["path_reason"] = p.target.why;
   j["plan"]["voxel_map"] = matrix(stored_voxel_map(p));
   if (p.crop) {
@@ -64,23 +72,14 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
     j["plan"]["crop"] = {{"first", first}, {"size", size}};
   }
   if (p.like) j["plan"]["like"] = p.like->path();
-  if (!p.target.separable) {
-    const GeneralMemory& gm = p.general_memory;
-    j["plan"]["memory"] = {{"limit_bytes", gm.limit},
-                           {"planned_bytes", gm.total() + kProcessReserve},
-                           {"threads", gm.threads},
-                           {"block_planes", gm.block},
-                           {"tile", gm.tile},
-                           {"coefficient_pass_bytes", gm.coefficients.total()},
-                           {"ring_planes", gm.ring ? gm.ring_planes : 0},
-                           {"ring_bytes", gm.ring ? gm.ring_bytes : 0},
-                           {"mapped_bytes", gm.ring ? 0 : gm.mapped_bytes}};
+  if (rp.path == ResamplePath::general) {  // where the sampling stage reads the coefficients from
+    const GeneralMemory& gm = rp.general_memory;
     j["plan"]["general_input"] = gm.ring ? "ring" : "temp_file";
     j["plan"]["general_input_reason"] = gm.source_why;
     if (!gm.ring)
-      j["plan"]["temp_file"] = {{"dir", p.general.temp_dir}, {"bytes_per_volume", gm.coefficient_file_bytes}};
+      j["plan"]["temp_file"] = {{"dir", rp.general.temp_dir}, {"bytes_per_volume", gm.coefficient_file_bytes}};
   }
-  if (p.setup.order >= Order::quadratic) j["plan"]["halo"] = spline_halo(static_cast<int>(p.setup.order));
+  if (const std::optional<Prefilter> f = rp.setup.kernel->prefilter()) j["plan"]["halo"] = f->halo;
   if (!p.warning.empty()) j["warning"] = p.warning;
   return j;
 }
@@ -90,8 +89,7 @@ void add_result_json(nlohmann::json& j, const JobPlan& p, const JobResult& r, bo
   j["bytes_read"] = r.bytes_read;
   j["bytes_written"] = r.bytes_written;
   j["peak_rss_bytes"] = r.peak_rss;
-  if (!r.stats.temp_file.empty())
-    j["temp_file"] = {{"path", r.stats.temp_file}, {"bytes", r.stats.temp_file_bytes}, {"removed", r.stats.temp_file_removed}};
+  if (const auto& tf = r.stats.temp_file) j["temp_file"] = {{"path", tf->path}, {"bytes", tf->bytes}, {"removed", tf->removed}};
   if (compare) {
     const nifti_image& h = p.input.header();
     j["compare"] = {{"input", stats_json(r.stats.input.scaled(h.scl_slope, h.scl_inter))},

@@ -8,8 +8,9 @@
 #include <sstream>
 #include <vector>
 
+#include "cli/kernel_table.hpp"
 #include "cli/option_table.hpp"
-#include "engine/memory_plan.hpp"
+#include "io/byte_size.hpp"
 #include "io/error.hpp"
 #include "io/nifti_header.hpp"
 
@@ -153,6 +154,8 @@ po::options_description job_options() {
        "X0 Y0 Z0 X1 Y1 Z1: crop to the input voxels whose centres lie between two world points (mm)")
       ("order", po::value<int>()->default_value(1),
        "interpolation: 0 nearest, 1 linear, 2 quadratic or 3 cubic B-spline (exact prefilter)")
+      ("kernel", po::value<std::string>()->value_name("NAME"),
+       "the kernel by name, instead of --order: nearest | linear | quadratic | cubic")
       ("boundary", po::value<std::string>(),
        "nearest | mirror | reflect | constant: values beyond the edge (default nearest for orders 0-1, "
        "mirror for 2-3)")
@@ -261,8 +264,18 @@ void read_job_options(const po::variables_map& vm, Options& o) {
     o.grid.policy = parse_grid_policy(vm["grid"].as<std::string>());
     if (!o.grid.policy) usage("--grid must be one of center, origin, fov, corners");
   }
-  if (given(vm, "order")) o.order = vm["order"].as<int>();
-  if (o.order < 0 || o.order > 3) usage("--order must be 0 (nearest), 1 (linear), 2 or 3 (B-spline)");
+  if (given(vm, "order")) {
+    o.kernel = kernel_of_order(vm["order"].as<int>());
+    if (!o.kernel) usage("--order must be 0 (nearest), 1 (linear), 2 or 3 (B-spline)");
+  }
+  if (given(vm, "kernel")) {
+    const Kernel* k = kernel_named(vm["kernel"].as<std::string>());
+    if (!k) usage("--kernel must be one of " + kernel_names());
+    if (given(vm, "order") && k != o.kernel)
+      usage("--kernel " + vm["kernel"].as<std::string>() + " and --order " + std::to_string(vm["order"].as<int>()) +
+            " name different kernels; give one");
+    o.kernel = k;
+  }
   if (given(vm, "boundary")) {
     o.boundary = parse_boundary(vm["boundary"].as<std::string>());
     if (!o.boundary) usage("--boundary must be one of nearest, mirror, reflect, constant");

@@ -10,15 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/axis_table.hpp"
+#include "engine/kernel.hpp"
+#include "engine/kernels/linear.hpp"
 #include "engine/geometry.hpp"
 #include "io/gzip_codec.hpp"
 
 namespace respace {
-
-// Used when --memory-limit is not given; raised to the smallest working set
-// (with a note in the report) when a volume's planes need more.
-constexpr std::uint64_t kDefaultMemoryLimit = std::uint64_t{256} << 20;
 
 // --threads above this is a typo, not a machine (oneTBB would silently cap
 // it at what it can start).
@@ -38,8 +35,8 @@ struct Options {
   std::optional<std::string> flirt;   // --flirt FILE: a FLIRT matrix (needs like)
   std::optional<std::array<std::int64_t, 6>> crop;  // I0 J0 K0 NI NJ NK (stored voxels)
   std::optional<std::array<double, 6>> crop_mm;     // X0 Y0 Z0 X1 Y1 Z1 (world mm)
-  int order = 1;
-  std::optional<Boundary> boundary;  // default: default_boundary(order)
+  const Kernel* kernel = &linear_kernel();  // --kernel or --order (cli/kernel_table.hpp)
+  std::optional<Boundary> boundary;  // default: kernel->default_boundary()
   double fill = 0;
   std::optional<int> datatype;  // --datatype: the output's (NIfTI code); default the input's
   int threads = 0;  // 0: all cores

@@ -54,19 +54,6 @@ constexpr std::size_t kColumns = 79;  // the line never wraps on an 80-column te
 
 bool progress_wanted(const Options& o) { return !o.quiet && !o.dry_run && ::isatty(STDERR_FILENO) == 1; }
 
-std::string human_bytes(std::uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 5) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-  else std::snprintf(buf, sizeof buf, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
-  return buf;
-}
 
 std::string progress_line(const std::string& label, std::uint64_t done, std::uint64_t total, double seconds,
                           bool final) {
@@ -75,7 +62,7 @@ std::string progress_line(const std::string& label, std::uint64_t done, std::uin
   if (!final) percent = total == 0 ? 0 : std::min(99, static_cast<int>(static_cast<double>(done) * 100 / static_cast<double>(total)));
   std::string tail = std::to_string(percent) + "%";
   tail.insert(0, 4 - std::min<std::size_t>(4, tail.size()), ' ');  // "  7%", " 42%", "100%"
-  tail += "  " + human_bytes(final ? total : done) + " / " + human_bytes(total) + "  ";
+  tail += "  " + format_bytes(final ? total : done) + " / " + format_bytes(total) + "  ";
   if (final) tail += "in " + clock_time(seconds);
   else if (done == 0 || seconds < 1) tail += "ETA --";
   else tail += "ETA " + clock_time(seconds * static_cast<double>(total - done) / static_cast<double>(done));

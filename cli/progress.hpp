@@ -29,6 +29,7 @@
 #include <string>
 #include <thread>
 
+#include "io/byte_size.hpp"
 #include "io/byte_source.hpp"
 
 namespace respace {
@@ -39,9 +40,6 @@ constexpr std::chrono::milliseconds kRedrawInterval{250};
 
 // True when a bar is wanted: stderr is a terminal, not --quiet, a real run.
 bool progress_wanted(const Options& o);
-
-// "0 B", "812 KiB", "1.2 GiB": powers of 1024, like --memory-limit.
-std::string human_bytes(std::uint64_t n);
 
 // One bar line (no \r): the label, the percentage, bytes done / total, and
 // the estimated time left ("ETA m:ss", or "ETA --" before there is enough

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/bspline.hpp"
+#include "io/byte_size.hpp"
 #include "io/nifti_header.hpp"
 
 namespace respace {
@@ -25,10 +26,42 @@ const char* direction(const AxisMap& a) {
   return a.spacing_out < a.spacing_in ? "up" : "down";
 }
 
+// Names are JSON keys ("block_planes"): spaces for the text.
+std::string words(std::string name) {
+  for (char& c : name)
+    if (c == '_') c = ' ';
+  return name;
+}
+
+// The plan's memory account, whatever the path: the limit, what is planned,
+// the shape, then every buffer.
+void print_memory(std::ostream& os, const MemoryAccount& m) {
+  os << "Memory:  limit " << format_bytes(m.limit) << (m.raised ? " (default raised to fit)" : "") << ", planned "
+     << format_bytes(m.planned) << ";";
+  for (std::size_t i = 0; i < m.shape.size(); ++i)
+    os << (i ? ", " : " ") << words(m.shape[i].name) << " " << m.shape[i].value;
+  os << "\n";
+  std::string line = "  buffers        ";
+  for (std::size_t i = 0; i < m.items.size(); ++i) {
+    const MemoryItem& it = m.items[i];
+    std::string entry = it.name + (it.count ? " " + std::to_string(it.count) : std::string()) + " (" +
+                        format_bytes(it.bytes) + ")" + (i + 1 < m.items.size() ? "," : "");
+    if (line.size() + entry.size() + 1 > 110 && line.size() > 17) {
+      os << line << "\n";
+      line = "                 ";
+    } else if (i) {
+      line += " ";
+    }
+    line += entry;
+  }
+  os << line << "\n";
+}
+
 }  // namespace
 
 void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
-  const GridPlan& g = p.setup.grid;
+  const ResamplePlan& rp = p.resample;
+  const GridPlan& g = rp.setup.grid;
   const auto& ax = g.axis;
   os << "Input:   " << p.input.path() << "  (NIfTI-" << p.input.nifti_version() << ", "
      << datatype_name(p.input.datatype()) << (p.input.volumes() > 1 ? ", " + std::to_string(p.input.volumes()) + " volumes" : "")
@@ -45,13 +78,11 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   for (int k = 0; k < 3; ++k)
     os << "xyz"[k] << " " << fmt("%.4f", static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n)) << " ("
        << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
-  static const char* kOrderNames[] = {"nearest (order 0)", "linear (order 1)", "quadratic B-spline (order 2)",
-                                      "cubic B-spline (order 3)"};
-  os << "Interpolation    " << kOrderNames[static_cast<int>(p.setup.order)] << ", grid " << to_string(g.policy)
-     << ", boundary " << to_string(p.setup.boundary) << ", fill " << p.setup.fill << "\n";
-  if (p.setup.order >= Order::quadratic)
-    os << "  prefilter      exact, truncated at a halo of " << spline_halo(static_cast<int>(p.setup.order))
-       << " samples per side (tail <= " << kSplineTolerance << " of the range)\n";
+  os << "Interpolation    " << rp.setup.kernel->describe() << ", grid " << to_string(g.policy)
+     << ", boundary " << to_string(rp.setup.boundary) << ", fill " << rp.setup.fill << "\n";
+  if (const std::optional<Prefilter> f = rp.setup.kernel->prefilter())
+    os << "  prefilter      exact, truncated at a halo of " << f->halo << " samples per side (tail <= "
+       << kSplineTolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
      << ", " << datatype_name(p.output_datatype)
      << (p.names.gzip ? ", gzip level " + std::to_string(p.level) + " (" + to_string(p.engine) +
@@ -92,40 +123,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
       os << "\n";
     }
   }
-  if (!p.target.separable) {
-    const GeneralMemory& gm = p.general_memory;
-    if (gm.ring)
-      os << "  general path   coefficients of the input in a ring of " << gm.ring_planes << " planes in memory, "
-         << "sampled as they arrive: " << gm.source_why << "\n";
-    else
-      os << "  general path   coefficients of the input (" << format_bytes(gm.coefficient_file_bytes)
-         << " per volume) in a temporary file in " << p.general.temp_dir << ", removed when done: " << gm.source_why
-         << "\n";
-    os << "                 output in blocks of " << gm.block << " planes, tiles of " << gm.tile << " x " << gm.tile
-       << "\n";
-    os << "Memory:  limit " << format_bytes(gm.limit) << (p.memory_limit_raised ? " (default raised to fit)" : "")
-       << ", planned " << format_bytes(gm.total() + kProcessReserve) << "; threads " << gm.threads
-       << "; coefficient pass " << format_bytes(gm.coefficients.total());
-    if (gm.ring)
-      os << ", ring " << format_bytes(gm.ring_bytes) << ", sampling "
-         << format_bytes(gm.block_bytes + gm.chunk_bytes + gm.codec_bytes + gm.scratch_bytes) << "\n";
-    else
-      os << ", sampling pass " << format_bytes(gm.phase2_total()) << " (mapped coefficient pages "
-         << format_bytes(gm.mapped_bytes) << ")\n";
-    return;
-  }
-  const MemoryPlan& m = p.memory;
-  os << "Memory:  limit " << format_bytes(m.limit) << (p.memory_limit_raised ? " (default raised to fit the planes)" : "")
-     << ", planned " << format_bytes(m.total() + kProcessReserve) << "; threads " << m.threads << ", tokens "
-     << m.tokens << ", block " << m.block << " planes; holds up to " << m.shape.span_max
-     << " input planes per block (z kernel and halo)\n";
-  if (o.dry_run)
-    os << "  buffers        input planes " << m.raw_capacity << " (" << format_bytes(m.raw_bytes)
-       << "), intermediate planes " << m.mid_capacity << " (" << format_bytes(m.mid_bytes) << "), output blocks "
-       << m.out_capacity << " (" << format_bytes(m.out_bytes) << "), gzip chunks " << m.chunk_capacity << " + deflaters ("
-       << format_bytes(m.codec_bytes) << "),\n                 scratch "
-       << format_bytes(m.scratch_bytes) << ", io " << format_bytes(m.io_bytes) << ", process reserve "
-       << format_bytes(kProcessReserve) << "\n";
+  if (!rp.how.empty()) os << "  " << to_string(rp.path) << " path   " << rp.how << "\n";
+  print_memory(os, rp.memory);
 }
 
 void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool compare) {
@@ -139,9 +138,9 @@ void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool c
          << fmt("%.6g", v.mean) << ", std " << fmt("%.6g", v.std_dev()) << " (" << v.count << " values)\n";
     }
   }
-  if (!r.stats.temp_file.empty())
-    os << "Temp:    " << r.stats.temp_file << " (" << format_bytes(r.stats.temp_file_bytes) << " of coefficients) "
-       << (r.stats.temp_file_removed ? "removed" : "NOT removed") << "\n";
+  if (const auto& tf = r.stats.temp_file)
+    os << "Temp:    " << tf->path << " (" << format_bytes(tf->bytes) << " of coefficients) "
+       << (tf->removed ? "removed" : "NOT removed") << "\n";
   os << "Done:    " << fmt("%.2f", r.seconds) << " s, read " << format_bytes(r.bytes_read) << ", wrote "
      << format_bytes(r.bytes_written) << ", peak memory (RSS) " << format_bytes(r.peak_rss) << "\n";
 }

@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include "engine/bspline.hpp"
-#include "engine/kernels.hpp"
 
 namespace respace {
 namespace {
@@ -34,43 +33,44 @@ struct Row {
   void add(std::int64_t i, double v) { w[static_cast<std::size_t>(i - first)] += v; }
 };
 
-// Orders 0 and 1: taps mapped by the boundary rule.
-void direct_row(const AxisMap& ax, Order order, Boundary b, double p, Row& row) {
-  double w[4];
-  const std::int64_t first = spline_weights(static_cast<int>(order), p, w);
-  std::int64_t at[4] = {-1, -1, -1, -1};  // each tap's input index, or -1: the fill value
+// A kernel without prefilter: the taps [first, first + taps) with weights
+// w, mapped by the boundary rule.
+void direct_row(const AxisMap& ax, Boundary b, std::int64_t first, const double* w, int taps, Row& row) {
   std::int64_t lo = INT64_MAX, hi = INT64_MIN;
   double fill = 0;
-  for (int t = 0; t <= static_cast<int>(order); ++t) {
+  const auto at = [&](int t) -> std::int64_t {  // tap t's input index, or -1: the fill value
     const std::int64_t i = first + t;
     switch (b) {
-      case Boundary::nearest: at[t] = std::clamp<std::int64_t>(i, 0, ax.n - 1); break;
-      case Boundary::mirror: at[t] = extend_index(i, 0, ax.n - 1, Extension::mirror); break;
-      case Boundary::reflect: at[t] = extend_index(i, 0, ax.n - 1, Extension::reflect); break;
-      case Boundary::constant: at[t] = i < 0 || i >= ax.n ? -1 : i; break;
+      case Boundary::nearest: return std::clamp<std::int64_t>(i, 0, ax.n - 1);
+      case Boundary::mirror: return extend_index(i, 0, ax.n - 1, Extension::mirror);
+      case Boundary::reflect: return extend_index(i, 0, ax.n - 1, Extension::reflect);
+      case Boundary::constant: return i < 0 || i >= ax.n ? -1 : i;
     }
+    return -1;
+  };
+  for (int t = 0; t < taps; ++t) {
     if (w[t] == 0.0) continue;
-    if (at[t] < 0) {
+    const std::int64_t i = at(t);
+    if (i < 0) {
       fill += w[t];
     } else {
-      lo = std::min(lo, at[t]);
-      hi = std::max(hi, at[t]);
+      lo = std::min(lo, i);
+      hi = std::max(hi, i);
     }
   }
   row.reset(lo, hi);
   row.fill = fill;
-  for (int t = 0; t <= static_cast<int>(order); ++t)
-    if (w[t] != 0.0 && at[t] >= 0) row.add(at[t], w[t]);
+  for (int t = 0; t < taps; ++t)
+    if (w[t] != 0.0 && at(t) >= 0) row.add(at(t), w[t]);
 }
 
-// Orders 2 and 3: evaluation weights w[0..taps) on coefficients first, ...
-// times the prefilter's impulse response on the (padded) line, folded back
-// onto the input samples.
-void spline_row(const AxisMap& ax, Order order, Boundary b, std::int64_t first, const double* w, int taps,
-                Row& row) {
-  const int k = static_cast<int>(order);
-  const double z = spline_pole(k), K = spline_gain(k);
-  const int H = spline_halo(k);
+// A prefiltered kernel: evaluation weights w[0..taps) on coefficients
+// first, ... times the prefilter's impulse response on the (padded) line,
+// folded back onto the input samples.
+void prefiltered_row(const AxisMap& ax, const Prefilter& f, Boundary b, std::int64_t first, const double* w,
+                     int taps, Row& row) {
+  const double z = f.pole, K = f.gain;
+  const int H = f.halo;
   const std::int64_t pad = (b == Boundary::nearest || b == Boundary::constant) ? kSplinePad : 0;
   const std::int64_t lo = -pad, hi = ax.n - 1 + pad;
   const Extension ext = (b == Boundary::reflect || b == Boundary::nearest) ? Extension::reflect : Extension::mirror;
@@ -109,7 +109,6 @@ void spline_row(const AxisMap& ax, Order order, Boundary b, std::int64_t first, 
 
 template <class W>
 AxisTable<W> empty_table(std::int64_t n, std::int64_t m, std::int64_t taps) {
-  static_assert(kMaxTaps >= 30, "cubic tables need 30 taps");
   AxisTable<W> t;
   t.n = n;
   t.m = m;
@@ -125,12 +124,12 @@ AxisTable<W> empty_table(std::int64_t n, std::int64_t m, std::int64_t taps) {
 
 // Output j of `t` reads the nonzero weights of `row`.
 template <class W>
-void store_row(AxisTable<W>& t, std::size_t j, const Row& row, Order order) {
+void store_row(AxisTable<W>& t, std::size_t j, const Row& row, bool prefiltered) {
   const auto K = static_cast<std::size_t>(t.max_taps);
   int nt = 0;
   for (std::size_t q = 0; q < row.w.size(); ++q) {
     const double v = row.w[q];
-    if (v == 0.0 || (order > Order::linear && std::fabs(v) < kNegligible)) continue;
+    if (v == 0.0 || (prefiltered && std::fabs(v) < kNegligible)) continue;
     if (nt == t.max_taps) throw std::logic_error("axis table: more taps than max_taps");
     t.index[j * K + static_cast<std::size_t>(nt)] = row.first + static_cast<std::int64_t>(q);
     t.weight[j * K + static_cast<std::size_t>(nt)] = static_cast<W>(v);
@@ -152,41 +151,30 @@ AxisTable<W> shift_to_stored(AxisTable<W> t, const AxisMap& axis) {
   return t;
 }
 
+// One output sample's row: the kernel's weights at p, prefiltered or not.
+void kernel_row(const AxisMap& axis, const Kernel& kernel, Boundary boundary, double p, double zoom,
+                std::vector<double>& w, Row& row) {
+  w.resize(static_cast<std::size_t>(kernel.support(zoom)));
+  const std::int64_t first = kernel.weights_at(p, zoom, w.data());
+  if (const std::optional<Prefilter> f = kernel.prefilter())
+    prefiltered_row(axis, *f, boundary, first, w.data(), static_cast<int>(w.size()), row);
+  else
+    direct_row(axis, boundary, first, w.data(), static_cast<int>(w.size()), row);
+}
+
 }  // namespace
 
-const char* to_string(Boundary b) {
-  switch (b) {
-    case Boundary::nearest: return "nearest";
-    case Boundary::mirror: return "mirror";
-    case Boundary::reflect: return "reflect";
-    case Boundary::constant: return "constant";
-  }
-  return "?";
-}
-
-std::optional<Boundary> parse_boundary(const std::string& s) {
-  for (Boundary b : {Boundary::nearest, Boundary::mirror, Boundary::reflect, Boundary::constant})
-    if (s == to_string(b)) return b;
-  return std::nullopt;
-}
-
-Boundary default_boundary(Order o) { return o <= Order::linear ? Boundary::nearest : Boundary::mirror; }
-
-int coefficient_margin(Order o) { return o <= Order::linear ? 1 : 2; }
-
-int max_taps(Order o) {
-  const int k = static_cast<int>(o);
-  return k <= 1 ? k + 1 : k + 1 + 2 * spline_halo(k);
-}
-
 template <class W>
-AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundary) {
-  AxisTable<W> t = empty_table<W>(axis.n, axis.m, std::min<std::int64_t>(max_taps(order), axis.n));
+AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary) {
+  const double zoom = 1.0 / axis.r;
+  AxisTable<W> t = empty_table<W>(axis.n, axis.m, std::min<std::int64_t>(kernel.table_taps(zoom), axis.n));
   t.identity = axis.identity();
+  const bool prefiltered = kernel.prefilter().has_value();
   const auto m = static_cast<std::size_t>(axis.m);
   const auto K = static_cast<std::size_t>(t.max_taps);
   const double fov_lo = -0.5, fov_hi = static_cast<double>(axis.n) - 0.5;
   Row row;
+  std::vector<double> w;
   for (std::size_t j = 0; j < m; ++j) {
     const double p = t.identity ? static_cast<double>(j) : axis.position(static_cast<std::int64_t>(j));
     if (!(p >= fov_lo && p <= fov_hi)) continue;  // outside the FOV: fill
@@ -197,33 +185,29 @@ AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundar
       t.ntap[j] = 1;
       continue;
     }
-    if (order <= Order::linear) {
-      direct_row(axis, order, boundary, p, row);
-    } else {
-      double w[4];
-      const std::int64_t first = spline_weights(static_cast<int>(order), p, w);
-      spline_row(axis, order, boundary, first, w, static_cast<int>(order) + 1, row);
-    }
-    store_row(t, j, row, order);
+    kernel_row(axis, kernel, boundary, p, zoom, w, row);
+    store_row(t, j, row, prefiltered);
   }
   return shift_to_stored(std::move(t), axis);
 }
 
 template <class W>
-AxisTable<W> build_coefficient_table(const AxisMap& axis, Order order, Boundary boundary) {
-  const std::int64_t g = coefficient_margin(order);
-  AxisTable<W> t = empty_table<W>(axis.n, axis.n + 2 * g, std::min<std::int64_t>(max_taps(order), axis.n));
+AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary) {
+  const std::int64_t g = kernel.margin();
+  const std::optional<Prefilter> f = kernel.prefilter();
+  AxisTable<W> t = empty_table<W>(axis.n, axis.n + 2 * g, std::min<std::int64_t>(kernel.table_taps(1.0), axis.n));
   t.inside.assign(t.ntap.size(), 1);
   Row row;
+  const double one = 1;
   for (std::size_t j = 0; j < static_cast<std::size_t>(t.m); ++j) {
     const std::int64_t c = static_cast<std::int64_t>(j) - g;
-    if (order <= Order::linear) {
-      direct_row(axis, Order::nearest, boundary, static_cast<double>(c), row);
-    } else {
-      const double one = 1;
-      spline_row(axis, order, boundary, c, &one, 1, row);
-    }
-    store_row(t, j, row, order);
+    // Coefficient c: the prefilter's at c, or the sample the boundary rule
+    // puts there.
+    if (f)
+      prefiltered_row(axis, *f, boundary, c, &one, 1, row);
+    else
+      direct_row(axis, boundary, c, &one, 1, row);
+    store_row(t, j, row, f.has_value());
   }
   return shift_to_stored(std::move(t), axis);
 }
@@ -261,10 +245,10 @@ AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels) {
 
 template struct AxisTable<float>;
 template struct AxisTable<double>;
-template AxisTable<float> build_axis_table<float>(const AxisMap&, Order, Boundary);
-template AxisTable<double> build_axis_table<double>(const AxisMap&, Order, Boundary);
-template AxisTable<float> build_coefficient_table<float>(const AxisMap&, Order, Boundary);
-template AxisTable<double> build_coefficient_table<double>(const AxisMap&, Order, Boundary);
+template AxisTable<float> build_axis_table<float>(const AxisMap&, const Kernel&, Boundary);
+template AxisTable<double> build_axis_table<double>(const AxisMap&, const Kernel&, Boundary);
+template AxisTable<float> build_coefficient_table<float>(const AxisMap&, const Kernel&, Boundary);
+template AxisTable<double> build_coefficient_table<double>(const AxisMap&, const Kernel&, Boundary);
 template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
 template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 

@@ -3,12 +3,14 @@
 // pipeline runs (shared by all threads without locks).
 //
 // For output index j the table lists ntap(j) input indices (increasing) and
-// weights; the boundary rule and, for B-splines, the prefilter are folded in
-// here (engine/bspline.hpp), so the inner loops never clamp and never
-// recurse. Taps of weight exactly zero are dropped, so a NaN or Inf in the
-// input only reaches the samples whose kernel really touches it, and an
-// output position on an input voxel centre reads that voxel alone (orders
-// 0 and 1). An output index outside the field of view [-0.5, n-0.5] has no
+// weights: the kernel's (engine/kernel.hpp) at the position, with the
+// boundary rule and, for a prefiltered kernel (B-splines), the prefilter
+// folded in here (engine/bspline.hpp), so the inner loops never clamp and
+// never recurse. The table is as wide as the kernel's taps at the axis's
+// zoom (Kernel::table_taps), at most n. Taps of weight exactly zero are
+// dropped, so a NaN or Inf in the input only reaches the samples whose
+// kernel really touches it, and an output position on an input voxel centre
+// reads that voxel alone (nearest and linear). An output index outside the field of view [-0.5, n-0.5] has no
 // taps and is marked !inside: the pipeline writes the fill value there.
 //
 // With --boundary constant, taps that fall outside the volume read the fill
@@ -24,19 +26,9 @@
 #include <vector>
 
 #include "engine/geometry.hpp"
+#include "engine/kernel.hpp"
 
 namespace respace {
-
-enum class Order { nearest = 0, linear = 1, quadratic = 2, cubic = 3 };
-enum class Boundary { nearest, mirror, reflect, constant };
-const char* to_string(Boundary b);
-std::optional<Boundary> parse_boundary(const std::string& s);
-// nearest for orders 0 and 1 (as ITK's linear interpolator), mirror for
-// B-splines (as ITK and scipy).
-Boundary default_boundary(Order o);
-
-// The most taps one output sample reads along an axis.
-int max_taps(Order o);
 
 template <class W>
 struct AxisTable {
@@ -59,19 +51,19 @@ struct AxisTable {
 };
 
 template <class W>
-AxisTable<W> build_axis_table(const AxisMap& axis, Order order, Boundary boundary);
+AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary);
 
 // The general (affine) path samples an interpolation-coefficient volume
-// extended by coefficient_margin() voxels on each side of every axis: the
-// samples themselves for orders 0-1 (the margin holds what the boundary rule
-// puts beyond the edge), the prefiltered B-spline coefficients for orders
-// 2-3 (scipy's conventions and the halo rule as above). Every position in
-// the field of view [-0.5, n-0.5] finds its order+1 taps in [-margin,
-// n+margin). Output j of this table is coefficient j - margin; with
-// --boundary constant, coverage(j) < 1 where the fill value contributes.
-int coefficient_margin(Order o);
+// extended by kernel.margin() voxels on each side of every axis: the samples
+// themselves for a kernel without prefilter (the margin holds what the
+// boundary rule puts beyond the edge), the prefiltered coefficients for a
+// prefiltered one (scipy's conventions and the halo rule as above). Every
+// position in the field of view [-0.5, n-0.5] finds its taps in
+// [-margin, n+margin). Output j of this table is coefficient j - margin;
+// with --boundary constant, coverage(j) < 1 where the fill value
+// contributes.
 template <class W>
-AxisTable<W> build_coefficient_table(const AxisMap& axis, Order order, Boundary boundary);
+AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary);
 
 // RGB24/RGBA32: a row of n voxels of C interleaved channels is a row of n*C
 // samples; output j, channel c reads input taps idx*C + c with the same
@@ -81,10 +73,10 @@ AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels);
 
 extern template struct AxisTable<float>;
 extern template struct AxisTable<double>;
-extern template AxisTable<float> build_axis_table<float>(const AxisMap&, Order, Boundary);
-extern template AxisTable<double> build_axis_table<double>(const AxisMap&, Order, Boundary);
-extern template AxisTable<float> build_coefficient_table<float>(const AxisMap&, Order, Boundary);
-extern template AxisTable<double> build_coefficient_table<double>(const AxisMap&, Order, Boundary);
+extern template AxisTable<float> build_axis_table<float>(const AxisMap&, const Kernel&, Boundary);
+extern template AxisTable<double> build_axis_table<double>(const AxisMap&, const Kernel&, Boundary);
+extern template AxisTable<float> build_coefficient_table<float>(const AxisMap&, const Kernel&, Boundary);
+extern template AxisTable<double> build_coefficient_table<double>(const AxisMap&, const Kernel&, Boundary);
 extern template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
 extern template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 

@@ -58,20 +58,13 @@ int spline_halo(int order);
 // Maps any integer q onto [lo, hi] by repeated mirroring or reflection.
 std::int64_t extend_index(std::int64_t q, std::int64_t lo, std::int64_t hi, Extension e);
 
-// Evaluation weights of the B-spline of `Order` (0..3) at position p:
-// taps first, first + 1, ..., first + Order; returns first. Inline, and a
-// template for the general path's per-voxel loop.
-template <int Order>
+// Evaluation weights of the B-spline of degree 2 or 3 at position p: taps
+// first, first + 1, ..., first + Degree; returns first. Inline: the general
+// path evaluates them for every output voxel (engine/kernels/bspline.hpp).
+template <int Degree>
 inline std::int64_t spline_weights(double p, double* w) {
-  if constexpr (Order == 0) {
-    w[0] = 1;
-    return static_cast<std::int64_t>(std::floor(p + 0.5));
-  } else if constexpr (Order == 1) {
-    const double f = std::floor(p), t = p - f;
-    w[0] = 1 - t;
-    w[1] = t;
-    return static_cast<std::int64_t>(f);
-  } else if constexpr (Order == 2) {
+  static_assert(Degree == 2 || Degree == 3, "B-splines of degree 2 and 3");
+  if constexpr (Degree == 2) {
     const double f = std::floor(p + 0.5), t = p - f;
     w[0] = 0.5 * (0.5 - t) * (0.5 - t);
     w[1] = 0.75 - t * t;
@@ -84,15 +77,6 @@ inline std::int64_t spline_weights(double p, double* w) {
     w[2] = (-3 * t * t * t + 3 * t * t + 3 * t + 1) / 6;
     w[3] = t * t * t / 6;
     return static_cast<std::int64_t>(f) - 1;
-  }
-}
-
-inline std::int64_t spline_weights(int order, double p, double* w) {
-  switch (order) {
-    case 0: return spline_weights<0>(p, w);
-    case 1: return spline_weights<1>(p, w);
-    case 2: return spline_weights<2>(p, w);
-    default: return spline_weights<3>(p, w);
   }
 }
 

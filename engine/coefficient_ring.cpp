@@ -6,13 +6,14 @@
 #include <limits>
 #include <stdexcept>
 
-#include "engine/bspline.hpp"
 
 namespace respace {
 
-RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[3], int order, int margin,
+RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[3], const Kernel& kernel,
                    int block) {
+  const int margin = kernel.margin(), support = kernel.support(1.0);
   const std::int64_t extended = n[2] + 2 * margin;
+  std::vector<double> w(static_cast<std::size_t>(support));
   // Interior positions are computed with the corners' formula; this covers
   // their rounding (positions are at most ~1e5, so errors ~1e-11).
   constexpr double kSlack = 1e-6;
@@ -29,10 +30,10 @@ RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[
     lo = std::max(lo, -0.5);
     hi = std::min(hi, static_cast<double>(n[2]) - 0.5);
     if (lo > hi) continue;  // the whole plane is fill
-    double w[4];
-    const std::int64_t a = std::clamp<std::int64_t>(spline_weights(order, lo - kSlack, w) + margin, 0, extended - 1);
-    const std::int64_t b =
-        std::clamp<std::int64_t>(spline_weights(order, hi + kSlack, w) + order + margin, 0, extended - 1);
+    const std::int64_t a =
+        std::clamp<std::int64_t>(kernel.weights_at(lo - kSlack, 1.0, w.data()) + margin, 0, extended - 1);
+    const std::int64_t b = std::clamp<std::int64_t>(kernel.weights_at(hi + kSlack, 1.0, w.data()) + support - 1 + margin,
+                                                    0, extended - 1);
     planes[static_cast<std::size_t>(k)] = {true, a, b};
   }
   BlockWindows windows = block_windows(planes, block);
@@ -53,27 +54,17 @@ CoefficientRing::CoefficientRing(std::size_t plane_bytes, const RingPlan& plan, 
 
 void CoefficientRing::reset() {
   have_ = 0;
-  fill_ = 0;
   next_ = 0;
 }
 
-void CoefficientRing::write(const void* src, std::size_t n) {
-  const auto* p = static_cast<const unsigned char*>(src);
-  const auto blocks = static_cast<std::int64_t>(plan_.need.size());
-  while (n > 0 && next_ < blocks) {  // once every block is out, the rest is never read
-    const std::size_t take = std::min(n, plane_bytes_ - fill_);
-    // A plane below keep is read by no block still to come: not stored.
-    if (have_ >= plan_.keep[static_cast<std::size_t>(next_)])
-      std::memcpy(mem_.get() + static_cast<std::size_t>(have_ % plan_.planes) * plane_bytes_ + fill_, p, take);
-    fill_ += take;
-    p += take;
-    n -= take;
-    if (fill_ == plane_bytes_) {
-      fill_ = 0;
-      ++have_;
-      plane_arrived();
-    }
-  }
+void CoefficientRing::take_plane(std::int64_t, const unsigned char* values, std::size_t bytes) {
+  if (next_ >= static_cast<std::int64_t>(plan_.need.size())) return;  // every block is out: never read
+  if (bytes != plane_bytes_) throw std::logic_error("coefficient ring: a plane of the wrong size");
+  // A plane below keep is read by no block still to come: not stored.
+  if (have_ >= plan_.keep[static_cast<std::size_t>(next_)])
+    std::memcpy(mem_.get() + static_cast<std::size_t>(have_ % plan_.planes) * plane_bytes_, values, bytes);
+  ++have_;
+  plane_arrived();
 }
 
 void CoefficientRing::plane_arrived() {

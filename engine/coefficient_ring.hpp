@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The general path's in-memory source: a ring of coefficient planes
-// (engine/general_resampler.hpp), used instead of the temporary file when the
-// planes the output needs at any one time fit the memory limit.
+// The general path's in-memory store of coefficient planes
+// (engine/general_resampler.hpp), used instead of the temporary file
+// (engine/coefficient_file.hpp) when the planes the output needs at any one
+// time fit the memory limit.
 //
 // Output plane k samples the input at p = V (i, j, k) for the plane's i, j;
 // p_z is affine in (i, j), so over the plane it lies between its values at
@@ -9,7 +10,8 @@
 // it every sample is fill) and widened by the taps of the order, that is
 // the window of extended coefficient planes [lo(k), hi(k)] the plane reads
 // (none when the clamp is empty). Output planes are computed in blocks of
-// `block`; block b reads the union of its planes' windows.
+// `block`; block b reads the union of its planes' windows
+// (engine/block_windows.hpp).
 //
 // The coefficient planes arrive in order, z = 0, 1, ..., from the separable
 // pipeline. Block b can run once plane ready(b) - 1 = max over b' <= b of
@@ -19,11 +21,16 @@
 // drift of one block when V moves forward through z (V_zz >= 0, the common
 // case: a few planes per degree of tilt), up to the whole volume when it
 // does not (a z flip; a 90-degree rotation that turns slices into columns).
-// The planner (engine/general_resampler.cpp) takes the ring when that many
+// The planner (engine/general_plan.cpp) takes the ring when that many
 // planes fit the limit, and the temporary file otherwise.
 //
+// The ring is the meeting point of the general path's two stages: the
+// coefficient pass hands it planes (a PlaneSink), and as soon as the planes
+// a block of output reads are all in, it hands that block to the sampling
+// stage (`emit`).
+//
 // Thread safety: a CoefficientRing is fed by one thread (the pipeline's
-// serial write filter); `emit` runs on that thread and may read planes from
+// serial write stage); `emit` runs on that thread and may read planes from
 // any thread until it returns.
 #pragma once
 
@@ -33,8 +40,9 @@
 #include <vector>
 
 #include "engine/geometry.hpp"
-#include "engine/memory_plan.hpp"
-#include "io/byte_sink.hpp"
+#include "engine/block_windows.hpp"
+#include "engine/kernel.hpp"
+#include "engine/plane_sink.hpp"
 
 namespace respace {
 
@@ -45,23 +53,22 @@ struct RingPlan {
   std::vector<std::int64_t> keep;       // per block: the lowest plane it or a later block reads
 };
 
-// n: input (crop) dims; m: output dims; margin: coefficient_margin(order);
-// planes beyond [0, n_z + 2 margin) are never read.
-RingPlan plan_ring(const Mat4& voxel_map, const std::int64_t n[3], const std::int64_t m[3], int order, int margin,
+// n: input (crop) dims; m: output dims; the kernel's support and margin
+// give the taps; planes beyond [0, n_z + 2 margin) are never read.
+RingPlan plan_ring(const Mat4& voxel_map, const std::int64_t n[3], const std::int64_t m[3], const Kernel& kernel,
                    int block);
 
-// A ByteSink taking the coefficient volume's bytes (extended planes of
-// plane_bytes each) that, as soon as a block's planes are all in, calls
-// emit(b). finish() emits the blocks that remain.
-class CoefficientRing final : public ByteSink {
+// Takes the coefficient volume's extended planes (plane_bytes each) and, as
+// soon as a block's planes are all in, calls emit(b). finish() emits the
+// blocks that remain.
+class CoefficientRing final : public PlaneSink {
 public:
   CoefficientRing(std::size_t plane_bytes, const RingPlan& plan, std::function<void(std::int64_t)> emit);
   // Start of a new 3-D volume: no planes, block 0 next.
   void reset();
 
-  void write(const void* src, std::size_t n) override;
-  void finish() override;
-  std::uint64_t file_bytes_written() const override { return 0; }
+  void take_plane(std::int64_t k, const unsigned char* values, std::size_t bytes) override;
+  void finish();
 
   // Extended plane z; it must lie in the window of the block being emitted.
   const unsigned char* plane(std::int64_t z) const {
@@ -78,7 +85,6 @@ private:
   std::function<void(std::int64_t)> emit_;
   std::unique_ptr<unsigned char[]> mem_;  // plan.planes x plane_bytes, touched as filled
   std::int64_t have_ = 0;                 // planes arrived
-  std::size_t fill_ = 0;                  // bytes of plane have_ arrived so far
   std::int64_t next_ = 0;                 // next block to emit
 };
 

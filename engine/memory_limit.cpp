@@ -53,10 +53,13 @@ std::uint64_t planning_bytes(const ResampleSetup& s) {
   // Per table entry: max_taps (index + weight, 8 + 8 bytes) plus ntap,
   // coverage, inside and slack, for the planner's double copy and the
   // pipeline's W copy; coefficient tables cover the input axes plus margins.
-  const std::uint64_t entry = sat_add(sat_mul(static_cast<std::uint64_t>(max_taps(s.order)), 16), 48);
   std::uint64_t total = 0;
   for (int k = 0; k < 3; ++k) {
     const AxisMap& a = s.grid.axis[k];
+    // The widest of the axis's table and the general path's coefficient
+    // table (zoom 1), from the kernel.
+    const int taps = std::max(s.kernel->table_taps(a.r > 0 ? 1.0 / a.r : 1.0), s.kernel->table_taps(1.0));
+    const std::uint64_t entry = sat_add(sat_mul(static_cast<std::uint64_t>(taps), 16), 48);
     std::uint64_t entries = sat_add(sat_add(static_cast<std::uint64_t>(a.m), static_cast<std::uint64_t>(a.n)), 64);
     if (k == 0) entries = sat_mul(entries, static_cast<std::uint64_t>(std::max(1, s.channels)));
     total = sat_add(total, sat_mul(sat_mul(entries, entry), 2));

@@ -31,6 +31,10 @@
 
 namespace respace {
 
+// Used when --memory-limit is not given; raised to the smallest working set
+// (with a note in the report) when a volume's planes need more (rule 3).
+constexpr std::uint64_t kDefaultMemoryLimit = std::uint64_t{256} << 20;
+
 // Physical memory, or the cgroup (v2 memory.max, v1 limit_in_bytes) limit of
 // this process when lower.
 std::uint64_t machine_memory();

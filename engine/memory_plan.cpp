@@ -6,10 +6,33 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/plane_resampler.hpp"
 #include "io/byte_sink.hpp"
+#include "io/nifti_header.hpp"
 #include "io/error.hpp"
 
 namespace respace {
+
+MemoryRequest memory_request(const ResampleSetup& s, const SeparableTables& t, int threads, std::uint64_t limit) {
+  MemoryRequest q;
+  q.nx = t.x.n * s.channels;
+  q.ny = t.y.n;
+  q.mx = t.x.m * s.channels;
+  q.my = t.y.m;
+  q.z = z_ranges(t.z);
+  q.wide_x = x_pass_transposed(t.x);
+  q.in_bytes = scalar_bytes(s.in_datatype);
+  q.out_bytes = scalar_bytes(s.out_datatype);
+  q.work_bytes = work_bytes(s);
+  std::uint64_t table = 0;
+  for (const AxisTable<double>* a : {&t.x, &t.y, &t.z})
+    table += static_cast<std::uint64_t>(a->m) * static_cast<std::uint64_t>(a->max_taps) * (8 + 8) +
+             static_cast<std::uint64_t>(a->m) * 8;  // index, weight; ntap, coverage, inside
+  q.table_bytes = 2 * table;  // the planner's double copy and the pipeline's W copy
+  q.threads = threads;
+  q.limit = limit;
+  return q;
+}
 
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block) {
   const BlockWindows w = block_windows(z, block);
@@ -90,40 +113,6 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
               "--memory-limit " + format_bytes(q.limit) + " is too small for this volume: the smallest "
               "working set needs " + format_bytes(need) + " (use --memory-limit " +
               std::to_string((need + (1u << 20) - 1) >> 20) + "M or more)");
-}
-
-std::uint64_t parse_size(const std::string& s) {
-  std::size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &pos);
-  } catch (...) {
-    throw Error(ExitCode::usage, "--memory-limit: cannot read a size from '" + s + "' (try 512M or 2G)");
-  }
-  std::string unit = s.substr(pos);
-  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // "MB", "MiB" -> "M", "Mi"
-  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();
-  double mult = 1;
-  if (unit == "K") mult = 1024.0;
-  else if (unit == "M") mult = 1024.0 * 1024;
-  else if (unit == "G") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
-  else if (!unit.empty() && unit != "B")
-    throw Error(ExitCode::usage, "--memory-limit: unknown unit in '" + s + "' (use K, M, G or T)");
-  if (!(v > 0) || !std::isfinite(v * mult) || v * mult > 1.8e19)
-    throw Error(ExitCode::usage, "--memory-limit must be a positive size, got '" + s + "'");
-  return static_cast<std::uint64_t>(v * mult);
-}
-
-std::string format_bytes(std::uint64_t bytes) {
-  char buf[64];
-  const double b = static_cast<double>(bytes);
-  if (bytes >= (std::uint64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1 << 30));
-  else if (bytes >= (std::uint64_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1 << 20));
-  else if (bytes >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024);
-  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  return buf;
 }
 
 }  // namespace respace

@@ -7,7 +7,7 @@
 //   intermediate planes  tokens * new_max + span_max      x mx*my*sizeof(W)
 //   output blocks        tokens                           x block*mx*my*out bytes
 //   per-thread scratch   threads x (nx*ny + max(nx*my, mx*ny) + mx
-//                        + [orders 2-3] (nx + mx) * max(ny, my)) * sizeof(W)
+//                        + [x tables of 3 taps or more] (nx + mx) * max(ny, my)) * sizeof(W)
 //   gzip chunks          tokens * (ceil(block*mx*my*out / kChunkBytes) + 1) + 1
 //                        x chunk_buffer_bytes() (a block completes at most that
 //                        many chunks; one more is being filled), plus one
@@ -37,6 +37,8 @@
 #include <vector>
 
 #include "engine/block_windows.hpp"
+#include "engine/separable_tables.hpp"
+#include "io/byte_size.hpp"
 
 namespace respace {
 
@@ -88,14 +90,15 @@ constexpr std::uint64_t kIoBytes = std::uint64_t{12} << 20;
 // the default run under the default 256M limit.
 constexpr std::uint64_t kWorkingSetTarget = std::uint64_t{176} << 20;
 
+// What plan_memory() needs to know of a separable pass with these tables.
+MemoryRequest memory_request(const ResampleSetup& setup, const SeparableTables& tables, int threads,
+                             std::uint64_t limit);
+
 // new_max and span_max of block_windows() (engine/block_windows.hpp).
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
 
 // Throws Error(memory_limit) naming the limit and the smallest that works.
 MemoryPlan plan_memory(const MemoryRequest& req);
 
-// "256M", "2G", "1.5GiB", "1048576" -> bytes. Throws Error(usage).
-std::uint64_t parse_size(const std::string& s);
-std::string format_bytes(std::uint64_t bytes);
 
 }  // namespace respace

@@ -98,29 +98,14 @@ struct Scratch {
 };
 
 template <class W>
-AxisTable<W> table_for(const ResampleSetup& s, int k) {
-  const AxisMap& a = s.grid.axis[static_cast<std::size_t>(k)];
-  return s.coefficients ? build_coefficient_table<W>(a, s.order, s.boundary)
-                        : build_axis_table<W>(a, s.order, s.boundary);
-}
-
-template <class W>
-std::vector<PlaneRange> z_ranges(const AxisTable<W>& Z) {
-  std::vector<PlaneRange> z(static_cast<std::size_t>(Z.m));
-  for (std::int64_t k = 0; k < Z.m; ++k)
-    if (Z.ntap[static_cast<std::size_t>(k)] > 0) z[static_cast<std::size_t>(k)] = {true, Z.lo(k), Z.hi(k)};
-  return z;
-}
-
-template <class W>
-class Pipeline final : public Resampler {
+class Pipeline final : public PlanePass {
 public:
-  Pipeline(const ResampleSetup& s, const MemoryPlan& plan)
+  Pipeline(const ResampleSetup& s, const MemoryPlan& plan, const SeparableTables& tables)
       : setup_(s),
         plan_(plan),
-        X_(interleave_channels(table_for<W>(s, 0), s.channels)),
-        Y_(table_for<W>(s, 1)),
-        Z_(table_for<W>(s, 2)),
+        X_(interleave_channels(table_in<W>(tables.x), s.channels)),
+        Y_(table_in<W>(tables.y)),
+        Z_(table_in<W>(tables.z)),
         xy_order_(cheaper_xy_order(X_, Y_)),
         in_voxel_(scalar_bytes(s.in_datatype)),
         out_voxel_(scalar_bytes(s.out_datatype)),
@@ -144,7 +129,25 @@ public:
     encode_row(fills.data(), fill_row_.data());
   }
 
-  void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& hooks) override {
+  void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& hooks) override { run(in, &out, nullptr, hooks); }
+  void run_planes(ByteSource& in, PlaneSink& out) override { run(in, nullptr, &out, {}); }
+
+  RunStats stats() const override {
+    RunStats st;
+    st.pools.peak_live_tokens = tokens_.peak();
+    st.pools.peak_raw = raw_pool_.peak_in_use();
+    st.pools.peak_mid = mid_pool_.peak_in_use();
+    st.pools.peak_out = out_pool_.peak_in_use();
+    st.pools.overflows = raw_pool_.overflows() + mid_pool_.overflows() + out_pool_.overflows();
+    st.planes_read = planes_read_;
+    st.input = input_stats_;
+    st.output = output_stats_;
+    return st;
+  }
+
+private:
+  // Into exactly one of `out` (bytes) and `planes` (values).
+  void run(ByteSource& in, ByteSink* out, PlaneSink* planes, const PipelineHooks& hooks) {
     std::int64_t next_block = 0, read_pos = 0;
     std::deque<PlaneRef> ring;  // intermediate planes [ring_lo, ring_lo + size); at most mid_capacity
     std::int64_t ring_lo = 0;
@@ -228,24 +231,30 @@ public:
       return t;
     };
 
-    const bool encodes = out.encodes();
+    const bool encodes = out && out->encodes();
     auto cut = [&](Ptr t) -> Ptr {
       if (encodes) {
-        out.cut(t->out.data(), block_bytes(*t), t->chunks);
+        out->cut(t->out.data(), block_bytes(*t), t->chunks);
         t->out = BufferPool::Handle();  // its bytes are in the chunks now
       }
       return t;
     };
 
     auto encode = [&](Ptr t) -> Ptr {
-      oneapi::tbb::parallel_for(std::size_t{0}, t->chunks.size(), [&](std::size_t i) { out.encode(*t->chunks[i]); });
+      oneapi::tbb::parallel_for(std::size_t{0}, t->chunks.size(), [&](std::size_t i) { out->encode(*t->chunks[i]); });
       return t;
     };
 
     auto write = [&](Ptr t) {
       for (const ValueStats& st : t->out_stats) output_stats_.merge(st);  // in plane order
-      if (!encodes) out.write(t->out.data(), block_bytes(*t));
-      for (const ChunkPtr& c : t->chunks) out.write_chunk(*c);
+      if (planes) {
+        const std::size_t plane_bytes = out_row_bytes_ * static_cast<std::size_t>(Y_.m);
+        for (std::int64_t k = t->k0; k < t->k1; ++k)
+          planes->take_plane(k, t->out.data() + static_cast<std::size_t>(k - t->k0) * plane_bytes, plane_bytes);
+      } else if (!encodes) {
+        out->write(t->out.data(), block_bytes(*t));
+      }
+      for (const ChunkPtr& c : t->chunks) out->write_chunk(*c);
       tokens_.give_back(t);
     };
 
@@ -281,20 +290,6 @@ public:
     planes_read_ += static_cast<std::uint64_t>(Z_.n - read_pos);
   }
 
-  PipelineStats stats() const override {
-    PipelineStats st;
-    st.peak_live_tokens = tokens_.peak();
-    st.peak_raw = raw_pool_.peak_in_use();
-    st.peak_mid = mid_pool_.peak_in_use();
-    st.peak_out = out_pool_.peak_in_use();
-    st.overflows = raw_pool_.overflows() + mid_pool_.overflows() + out_pool_.overflows();
-    st.planes_read = planes_read_;
-    st.input = input_stats_;
-    st.output = output_stats_;
-    return st;
-  }
-
-private:
   // The statistics of output plane k as stored (after rounding and
   // clamping): each row decoded back from the bytes written, rows merged in
   // order.
@@ -328,7 +323,7 @@ private:
     const auto kk = static_cast<std::size_t>(k);
     const int nt = Z_.ntap[kk];
     const std::int64_t* idx = Z_.taps(k);
-    const W* src[kMaxTaps];
+    std::vector<const W*> src(static_cast<std::size_t>(Z_.max_taps));  // as wide as the table
     const bool add_fill_weight = setup_.boundary == Boundary::constant && setup_.fill != 0.0 &&
                                  !(X_.full_coverage && Y_.full_coverage && Z_.full_coverage);
     for (std::int64_t jy = 0; jy < Y_.m; ++jy, dst += out_row_bytes_) {
@@ -337,8 +332,8 @@ private:
         continue;
       }
       for (int i = 0; i < nt; ++i)
-        src[i] = t.taps[static_cast<std::size_t>(idx[i] - t.need.lo)]->template as<W>() + jy * X_.m;
-      combine(src, Z_.weights(k), nt, row, static_cast<std::size_t>(X_.m));
+        src[static_cast<std::size_t>(i)] = t.taps[static_cast<std::size_t>(idx[i] - t.need.lo)]->template as<W>() + jy * X_.m;
+      combine(src.data(), Z_.weights(k), nt, row, static_cast<std::size_t>(X_.m));
       if (add_fill_weight)
         add_fill(row, static_cast<std::size_t>(X_.m), X_.coverage.data(),
                  Y_.coverage[static_cast<std::size_t>(jy)] * Z_.coverage[kk], static_cast<W>(setup_.fill));
@@ -368,31 +363,9 @@ private:
 
 }  // namespace
 
-MemoryRequest memory_request(const ResampleSetup& s, int threads, std::uint64_t limit) {
-  const AxisTable<double> X = table_for<double>(s, 0), Y = table_for<double>(s, 1), Z = table_for<double>(s, 2);
-  MemoryRequest q;
-  q.nx = X.n * s.channels;
-  q.ny = Y.n;
-  q.mx = X.m * s.channels;
-  q.my = Y.m;
-  q.z = z_ranges(Z);
-  q.wide_x = x_pass_transposed(X);
-  q.in_bytes = scalar_bytes(s.in_datatype);
-  q.out_bytes = scalar_bytes(s.out_datatype);
-  q.work_bytes = needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;
-  std::uint64_t table = 0;
-  for (const AxisTable<double>* t : {&X, &Y, &Z})
-    table += static_cast<std::uint64_t>(t->m) * (2 * (8 + 8) + 8);  // index, weight, ntap, inside
-  q.table_bytes = 2 * table;  // the planner's double copy and the pipeline's W copy
-  q.threads = threads;
-  q.limit = limit;
-  return q;
-}
-
-std::unique_ptr<Resampler> make_resampler(const ResampleSetup& s, const MemoryPlan& plan) {
-  if (needs_double(s.in_datatype) || needs_double(s.out_datatype))
-    return std::make_unique<Pipeline<double>>(s, plan);
-  return std::make_unique<Pipeline<float>>(s, plan);
+std::unique_ptr<PlanePass> make_pipeline(const ResampleSetup& s, const MemoryPlan& plan, const SeparableTables& t) {
+  if (work_bytes(s) == 8) return std::make_unique<Pipeline<double>>(s, plan, t);
+  return std::make_unique<Pipeline<float>>(s, plan, t);
 }
 
 }  // namespace respace

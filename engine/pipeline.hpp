@@ -25,6 +25,7 @@
 // added in table order, so the output bytes do not depend on the number of
 // threads, the block depth or the order in which workers finish (a stalled
 // worker only delays; see the stall test). Memory bounds: engine/memory_plan.hpp.
+// The tables come from the planner (engine/planner.hpp), built once.
 //
 // Thread safety: a Resampler runs one volume at a time (run_volume is not
 // reentrant); it uses the calling thread's oneTBB arena.
@@ -34,13 +35,21 @@
 #include <memory>
 
 #include "engine/memory_plan.hpp"
+#include "engine/plane_sink.hpp"
 #include "engine/resampler.hpp"
+#include "engine/separable_tables.hpp"
 
 namespace respace {
 
-// What the memory planner needs to know about this job.
-MemoryRequest memory_request(const ResampleSetup& setup, int threads, std::uint64_t limit);
+// The separable pipeline, which can also hand its planes to a PlaneSink
+// (the general path's coefficient pass) instead of writing bytes.
+class PlanePass : public Resampler {
+public:
+  virtual void run_planes(ByteSource& in, PlaneSink& out) = 0;
+};
 
-std::unique_ptr<Resampler> make_resampler(const ResampleSetup& setup, const MemoryPlan& plan);
+// `plan` from plan_memory() for these tables (engine/planner.cpp).
+std::unique_ptr<PlanePass> make_pipeline(const ResampleSetup& setup, const MemoryPlan& plan,
+                                         const SeparableTables& tables);
 
 }  // namespace respace

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "engine/kernels.hpp"
+#include "engine/weighted_sum.hpp"
 
 namespace respace {
 
@@ -63,12 +63,12 @@ void transpose(const W* src, W* dst, std::int64_t rows, std::int64_t cols) {
 // y pass: out row jy (width `width`) = weighted rows of `in`.
 template <class W>
 void y_pass(const W* in, W* out, std::int64_t width, const AxisTable<W>& Y) {
-  const W* rows[kMaxTaps];
+  std::vector<const W*> rows(static_cast<std::size_t>(Y.max_taps));  // as wide as the table
   for (std::int64_t jy = 0; jy < Y.m; ++jy) {
     const std::int64_t* idx = Y.taps(jy);
     const int nt = Y.ntap[static_cast<std::size_t>(jy)];
-    for (int k = 0; k < nt; ++k) rows[k] = in + idx[k] * width;
-    combine(rows, Y.weights(jy), nt, out + jy * width, static_cast<std::size_t>(width));
+    for (int k = 0; k < nt; ++k) rows[static_cast<std::size_t>(k)] = in + idx[k] * width;
+    combine(rows.data(), Y.weights(jy), nt, out + jy * width, static_cast<std::size_t>(width));
   }
 }
 

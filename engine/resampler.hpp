@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The interface both resampling paths implement, and what they take and
 // report: a ResampleSetup (grid, kernel, types) in, a Resampler that turns
-// one 3-D volume of a ByteSource into one of a ByteSink, PipelineStats out.
+// one 3-D volume of a ByteSource into one of a ByteSink, RunStats out.
 // The separable path is engine/pipeline.hpp, the general (affine) path
-// engine/general_resampler.hpp; cli/job.cpp picks one from the voxel map.
+// engine/general_resampler.hpp; the planner (engine/planner.hpp) picks one
+// and make_resampler() builds it.
 //
 // Thread safety: a Resampler runs one volume at a time (run_volume is not
 // reentrant); it uses the calling thread's oneTBB arena.
@@ -11,10 +12,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
-#include "engine/axis_table.hpp"
 #include "engine/geometry.hpp"
+#include "engine/kernel.hpp"
+#include "engine/kernels/linear.hpp"
+#include "engine/sample_codec.hpp"
 #include "engine/value_stats.hpp"
 #include "io/byte_sink.hpp"
 #include "io/byte_source.hpp"
@@ -23,19 +27,25 @@ namespace respace {
 
 struct ResampleSetup {
   GridPlan grid;
-  Order order = Order::linear;
-  Boundary boundary = Boundary::nearest;  // default_boundary(order) unless --boundary
+  const Kernel* kernel = &linear_kernel();  // a static: engine/kernels/
+  Boundary boundary = Boundary::nearest;    // kernel->default_boundary() unless --boundary
   double fill = 0;
   int in_datatype = 16;  // DT_FLOAT32
   bool in_swap = false;
   int out_datatype = 16;
   int channels = 1;  // 3 or 4: RGB24/RGBA32, resampled per channel as uint8
   bool compare = false;  // collect ValueStats of input and output (--compare)
-  // The general path's first phase: write the coefficient volume
+  // The general path's coefficient pass: make the coefficient volume
   // (build_coefficient_table on each axis; out_datatype is W's type)
   // instead of resampling.
   bool coefficients = false;
 };
+
+// Bytes of the working type W the paths compute in: double when the input
+// or the output needs it (engine/sample_codec.hpp), float otherwise.
+inline int work_bytes(const ResampleSetup& s) {
+  return needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;
+}
 
 // Test hooks, called once per token (never per voxel).
 struct PipelineHooks {
@@ -43,16 +53,26 @@ struct PipelineHooks {
   std::function<void(std::int64_t first_output_plane)> before_z;
 };
 
-struct PipelineStats {
+// How full the separable pipeline's fixed pools got (engine/pipeline.hpp);
+// on the general path, its coefficient pass's.
+struct PoolStats {
   int peak_live_tokens = 0;
   std::size_t peak_raw = 0, peak_mid = 0, peak_out = 0;
-  std::size_t overflows = 0;  // pool acquisitions beyond the declared capacity
+  std::size_t overflows = 0;  // acquisitions beyond the declared capacity
+};
+
+// The general path's temporary coefficient file, when it used one.
+struct TempFileStats {
+  std::string path;
+  std::uint64_t bytes = 0;  // per 3-D volume
+  bool removed = false;     // checked after the run: no file left
+};
+
+struct RunStats {
   std::uint64_t planes_read = 0;
   ValueStats input, output;  // stored values, all volumes so far (with compare)
-  // General path: the coefficient file (engine/general_resampler.hpp).
-  std::string temp_file;            // where it was
-  std::uint64_t temp_file_bytes = 0;
-  bool temp_file_removed = false;   // checked after the run: no file left
+  PoolStats pools;
+  std::optional<TempFileStats> temp_file;
 };
 
 class Resampler {
@@ -60,7 +80,7 @@ public:
   virtual ~Resampler() = default;
   // Reads nx*ny*nz stored voxels from `in` and writes mx*my*mz to `out`.
   virtual void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& hooks = {}) = 0;
-  virtual PipelineStats stats() const = 0;
+  virtual RunStats stats() const = 0;
 };
 
 }  // namespace respace

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/axis_table.hpp"
+#include "tests/engine/kernel_of.hpp"
 
 namespace respace {
 namespace {
@@ -18,7 +19,7 @@ AxisMap axis(std::int64_t n, std::int64_t m, double r, double a) {
 }
 
 TEST(AxisTable, LinearWeightsSumToOneAndStayInRange) {
-  const auto t = build_axis_table<double>(axis(10, 7, 1.5, -0.3), Order::linear, Boundary::nearest);
+  const auto t = build_axis_table<double>(axis(10, 7, 1.5, -0.3), linear_kernel(), Boundary::nearest);
   for (std::int64_t j = 0; j < t.m; ++j) {
     ASSERT_TRUE(t.inside[j]);
     double sum = 0;
@@ -41,7 +42,7 @@ TEST(AxisTable, LinearWeightsSumToOneAndStayInRange) {
 }
 
 TEST(AxisTable, OnVoxelCentresOneTapOfWeightOne) {
-  const auto t = build_axis_table<float>(axis(9, 5, 2.0, 0.0), Order::linear, Boundary::nearest);
+  const auto t = build_axis_table<float>(axis(9, 5, 2.0, 0.0), linear_kernel(), Boundary::nearest);
   for (std::int64_t j = 0; j < t.m; ++j) {
     ASSERT_EQ(t.ntap[j], 1);
     EXPECT_EQ(t.taps(j)[0], 2 * j);
@@ -51,7 +52,7 @@ TEST(AxisTable, OnVoxelCentresOneTapOfWeightOne) {
 
 TEST(AxisTable, NearestRoundsHalfUpAndMarksOutsideFov) {
   // p = -0.75, -0.5, 1.0, 2.5, 4.0, 5.5 with n = 5 (FOV [-0.5, 4.5]).
-  const auto t = build_axis_table<float>(axis(5, 6, 1.5, -1.25), Order::nearest, Boundary::nearest);
+  const auto t = build_axis_table<float>(axis(5, 6, 1.5, -1.25), nearest_kernel(), Boundary::nearest);
   const double p0 = -1.25;
   for (std::int64_t j = 0; j < 6; ++j) {
     const double p = p0 + 1.5 * static_cast<double>(j);
@@ -64,9 +65,9 @@ TEST(AxisTable, NearestRoundsHalfUpAndMarksOutsideFov) {
 
 TEST(AxisTable, IdentityIsMarked) {
   AxisMap a = axis(12, 12, 1.0, 0.0);
-  EXPECT_TRUE((build_axis_table<float>(a, Order::linear, Boundary::nearest).identity));
+  EXPECT_TRUE((build_axis_table<float>(a, linear_kernel(), Boundary::nearest).identity));
   a.a = 0.5;
-  EXPECT_FALSE((build_axis_table<float>(a, Order::linear, Boundary::nearest).identity));
+  EXPECT_FALSE((build_axis_table<float>(a, linear_kernel(), Boundary::nearest).identity));
 }
 
 }  // namespace

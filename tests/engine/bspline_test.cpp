@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/axis_table.hpp"
+#include "tests/engine/kernel_of.hpp"
 #include "engine/bspline.hpp"
 
 namespace respace {
@@ -43,7 +44,7 @@ TEST(Bspline, WeightsSumToOne) {
   double w[4];
   for (int order = 0; order <= 3; ++order)
     for (double p : {-0.5, -0.2, 0.0, 0.37, 0.5, 3.99}) {
-      spline_weights(order, p, w);
+      kernel_of(order).weights_at(p, 1.0, w);
       double s = 0;
       for (int t = 0; t <= order; ++t) s += w[t];
       EXPECT_NEAR(s, 1.0, 1e-15) << order << " " << p;
@@ -73,7 +74,7 @@ std::vector<double> recursive_reference(const std::vector<double>& x, int order,
   std::vector<double> out(static_cast<std::size_t>(ax.m));
   double w[4];
   for (std::int64_t j = 0; j < ax.m; ++j) {
-    const std::int64_t first = spline_weights(order, ax.position(j), w);
+    const std::int64_t first = kernel_of(order).weights_at(ax.position(j), 1.0, w);
     double s = 0;
     for (int t = 0; t <= order; ++t)
       s += w[t] * c[static_cast<std::size_t>(extend_index(first + t, 0, n - 1, Extension::mirror))];
@@ -94,7 +95,7 @@ TEST(Bspline, TableEqualsWholeLineRecursivePrefilter) {
       ax.m = 2 * n + 3;
       ax.r = static_cast<double>(n) / static_cast<double>(ax.m);
       ax.a = -0.5 + ax.r / 2;  // fov grid: positions reach into both half-voxel edges
-      const auto t = build_axis_table<double>(ax, static_cast<Order>(order), Boundary::mirror);
+      const auto t = build_axis_table<double>(ax, kernel_of(order), Boundary::mirror);
       const std::vector<double> ref = recursive_reference(x, order, ax);
       for (std::int64_t j = 0; j < ax.m; ++j) {
         double s = 0;
@@ -115,7 +116,7 @@ TEST(Bspline, SamplesOnVoxelCentresAreTheData) {
   ax.r = 2;
   ax.a = 0;
   for (Boundary b : {Boundary::mirror, Boundary::reflect, Boundary::nearest, Boundary::constant}) {
-    const auto t = build_axis_table<double>(ax, Order::cubic, b);
+    const auto t = build_axis_table<double>(ax, cubic_kernel(), b);
     for (std::int64_t j = 0; j < ax.m; ++j) {
       double at_centre = 0, elsewhere = 0;
       for (int k = 0; k < t.ntap[static_cast<std::size_t>(j)]; ++k)
@@ -132,7 +133,7 @@ TEST(Bspline, ConstantBoundaryKeepsTheWeightItCannotRead) {
   ax.m = 10;
   ax.r = 1;
   ax.a = 0.4;  // shifted: the last samples' kernels reach past the edge
-  const auto t = build_axis_table<double>(ax, Order::cubic, Boundary::constant);
+  const auto t = build_axis_table<double>(ax, cubic_kernel(), Boundary::constant);
   EXPECT_FALSE(t.full_coverage);
   for (std::int64_t j = 0; j < ax.m; ++j) {
     if (!t.inside[static_cast<std::size_t>(j)]) continue;

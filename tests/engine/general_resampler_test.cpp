@@ -14,6 +14,7 @@
 #include "engine/coefficient_ring.hpp"
 #include "engine/general_resampler.hpp"
 #include "engine/sample_codec.hpp"
+#include "tests/engine/kernel_of.hpp"
 #include "engine/target.hpp"
 #include "memory_streams.hpp"
 
@@ -65,7 +66,7 @@ std::vector<Case> cases(std::array<std::int64_t, 3> n) {
           {"flip z", flip_z(n[2])}};
 }
 
-GeneralSetup setup_for(std::array<std::int64_t, 3> n, const Mat4& world, Order order, Boundary boundary) {
+GeneralSetup setup_for(std::array<std::int64_t, 3> n, const Mat4& world, const Kernel& kernel, Boundary boundary) {
   InputGeometry g;
   g.n = n;
   TargetRequest req;
@@ -74,13 +75,15 @@ GeneralSetup setup_for(std::array<std::int64_t, 3> n, const Mat4& world, Order o
   EXPECT_FALSE(t.separable);
   GeneralSetup s;
   s.base.grid = t.grid;
-  s.base.order = order;
+  s.base.kernel = &kernel;
   s.base.boundary = boundary;
   s.base.fill = -3.5;
   s.voxel_map = t.voxel_map;
   s.temp_dir = ::testing::TempDir();
   return s;
 }
+
+SeparableTables coefficient_tables(const GeneralSetup& s) { return build_separable_tables(coefficient_setup(s)); }
 
 std::vector<unsigned char> random_floats(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -97,20 +100,21 @@ std::vector<unsigned char> random_floats(std::size_t n, unsigned seed) {
 // plan's and plans for one thread: tiles then span whole blocks of planes.
 std::pair<std::vector<unsigned char>, bool> run(const GeneralSetup& s, const std::vector<unsigned char>& in,
                                                 int volumes, int tile = 0) {
-  GeneralMemory plan = plan_general_memory(s, 2, std::uint64_t{256} << 20, false, 0);
+  const auto coef = std::make_shared<const SeparableTables>(coefficient_tables(s));
+  GeneralMemory plan = plan_general_memory(s, *coef, 2, std::uint64_t{256} << 20, false, 0);
   if (tile != 0) {
     plan.tile = tile;
     plan.threads = 1;
   }
-  std::unique_ptr<Resampler> r = make_general_resampler(s, plan);
+  std::unique_ptr<Resampler> r = make_general_resampler(s, plan, coef);
   MemorySource src(in);
   MemorySink out;
   for (int v = 0; v < volumes; ++v) r->run_volume(src, out);
   EXPECT_EQ(src.position(), in.size());
-  const PipelineStats st = r->stats();
-  EXPECT_EQ(st.temp_file.empty(), plan.ring);
+  const RunStats st = r->stats();
+  EXPECT_EQ(!st.temp_file, plan.ring);
   if (!plan.ring) {
-    EXPECT_TRUE(st.temp_file_removed);
+    EXPECT_TRUE(st.temp_file->removed);
   }
   return {out.bytes, plan.ring};
 }
@@ -120,11 +124,11 @@ TEST(GeneralResampler, RingTemporaryFileAndTileShapesGiveTheSameBytes) {
   const std::size_t voxels = static_cast<std::size_t>(n[0] * n[1] * n[2]);
   const std::vector<unsigned char> in = random_floats(2 * voxels, 11);  // two volumes
   for (const Case& c : cases(n))
-    for (Order o : {Order::nearest, Order::linear, Order::quadratic, Order::cubic})
+    for (const Kernel* o : {&nearest_kernel(), &linear_kernel(), &quadratic_kernel(), &cubic_kernel()})
       for (Boundary b : {Boundary::nearest, Boundary::mirror, Boundary::constant}) {
-        SCOPED_TRACE(std::string(c.name) + ", order " + std::to_string(static_cast<int>(o)) + ", boundary " +
+        SCOPED_TRACE(std::string(c.name) + ", kernel " + o->name() + ", boundary " +
                      to_string(b));
-        GeneralSetup s = setup_for(n, c.world, o, b);
+        GeneralSetup s = setup_for(n, c.world, *o, b);
         const auto [ring, used_ring] = run(s, in, 2);
         s.allow_ring = false;
         const auto [file, used_ring_too] = run(s, in, 2);
@@ -145,7 +149,7 @@ TEST(GeneralResampler, RingTemporaryFileAndTileShapesGiveTheSameBytes) {
 
 // Plane z holds the value z everywhere; each emitted block checks that the
 // ring gives back every plane its window names.
-TEST(CoefficientRing, HoldsEveryPlaneABlockReadsWhateverTheWriteSizes) {
+TEST(CoefficientRing, HoldsEveryPlaneABlockReads) {
   const std::int64_t n[3] = {30, 26, 40}, m[3] = {30, 26, 40};
   const int margin = 2;
   const std::int64_t extended = n[2] + 2 * margin;
@@ -154,8 +158,8 @@ TEST(CoefficientRing, HoldsEveryPlaneABlockReadsWhateverTheWriteSizes) {
   for (const Mat4& v : {rotation(1, 2, 12, c), rotation(2, 0, -20, c), permutation(2, 1, 0), flip_z(n[2]),
                         rotation(0, 1, 30, c)})
     for (int block : {1, 3, 16})
-      for (std::size_t piece : {std::size_t{1}, std::size_t{7}, plane_values * 4, plane_values * 4 * 5 + 3}) {
-        const RingPlan plan = plan_ring(v, n, m, 3, margin, block);
+      {
+        const RingPlan plan = plan_ring(v, n, m, cubic_kernel(), block);
         ASSERT_GE(plan.planes, 1);
         ASSERT_LE(plan.planes, extended);
         std::vector<std::int64_t> emitted;
@@ -173,11 +177,10 @@ TEST(CoefficientRing, HoldsEveryPlaneABlockReadsWhateverTheWriteSizes) {
         for (int volume = 0; volume < 2; ++volume) {
           ring.reset();
           emitted.clear();
-          std::vector<float> all;
-          for (std::int64_t z = 0; z < extended; ++z) all.insert(all.end(), plane_values, static_cast<float>(z));
-          const auto* bytes = reinterpret_cast<const unsigned char*>(all.data());
-          for (std::size_t at = 0; at < all.size() * 4; at += piece)
-            ring.write(bytes + at, std::min(piece, all.size() * 4 - at));
+          for (std::int64_t z = 0; z < extended; ++z) {
+            const std::vector<float> plane(plane_values, static_cast<float>(z));
+            ring.take_plane(z, reinterpret_cast<const unsigned char*>(plane.data()), plane_values * 4);
+          }
           ring.finish();
           ASSERT_EQ(emitted.size(), plan.need.size());
           for (std::size_t b = 0; b < emitted.size(); ++b) EXPECT_EQ(emitted[b], static_cast<std::int64_t>(b));
@@ -190,30 +193,30 @@ TEST(CoefficientRing, HoldsAFewPlanesForATiltAndEveryPlaneForAFlip) {
   const std::array<double, 3> c{255.5, 255.5, 255.5};
   // A rotation in the x-y plane reads one plane's two taps per output
   // plane, and one more: the window is widened by 1e-6 for rounding.
-  EXPECT_EQ(plan_ring(rotation(0, 1, 5, c), n, n, 1, 1, 1).planes, 3);
+  EXPECT_EQ(plan_ring(rotation(0, 1, 5, c), n, n, linear_kernel(), 1).planes, 3);
   // A 5-degree tilt: the window spans 511 sin 5 = 44.5 planes plus the taps.
-  const std::int64_t tilt = plan_ring(rotation(1, 2, 5, c), n, n, 3, 2, 1).planes;
+  const std::int64_t tilt = plan_ring(rotation(1, 2, 5, c), n, n, cubic_kernel(), 1).planes;
   EXPECT_GE(tilt, 48);
   EXPECT_LE(tilt, 50);
   // Slices into columns, or z reversed: everything, before the first block.
-  EXPECT_EQ(plan_ring(permutation(2, 1, 0), n, n, 1, 1, 1).planes, 514);
+  EXPECT_EQ(plan_ring(permutation(2, 1, 0), n, n, linear_kernel(), 1).planes, 514);
   // (The flip's quarter-voxel shift keeps positions >= 0.25: the margin
   // plane below 0 is never read.)
-  EXPECT_EQ(plan_ring(flip_z(512), n, n, 1, 1, 4).planes, 513);
+  EXPECT_EQ(plan_ring(flip_z(512), n, n, linear_kernel(), 4).planes, 513);
 }
 
 TEST(GeneralResampler, PlannerTakesTheRingOnlyWhenItFits) {
   const std::array<std::int64_t, 3> n{512, 512, 512};
   const std::array<double, 3> c{255.5, 255.5, 255.5};
-  const GeneralSetup tilt = setup_for(n, rotation(1, 2, 5, c), Order::linear, Boundary::nearest);
-  const GeneralSetup turn = setup_for(n, permutation(2, 1, 0), Order::linear, Boundary::nearest);
+  const GeneralSetup tilt = setup_for(n, rotation(1, 2, 5, c), linear_kernel(), Boundary::nearest);
+  const GeneralSetup turn = setup_for(n, permutation(2, 1, 0), linear_kernel(), Boundary::nearest);
   for (std::uint64_t limit : {std::uint64_t{128} << 20, std::uint64_t{256} << 20, std::uint64_t{1} << 30}) {
-    const GeneralMemory a = plan_general_memory(tilt, 2, limit, true, 300 << 10);
+    const GeneralMemory a = plan_general_memory(tilt, coefficient_tables(tilt), 2, limit, true, 300 << 10);
     EXPECT_TRUE(a.ring) << a.source_why;
     EXPECT_LE(a.total() + kProcessReserve, limit);
     EXPECT_EQ(a.ring_bytes, static_cast<std::uint64_t>(a.ring_planes) * 514 * 514 * 4);
     // 514 planes of 1 MiB: only a limit above half a GiB holds them.
-    const GeneralMemory b = plan_general_memory(turn, 2, limit, true, 300 << 10);
+    const GeneralMemory b = plan_general_memory(turn, coefficient_tables(turn), 2, limit, true, 300 << 10);
     EXPECT_EQ(b.ring, limit > (std::uint64_t{600} << 20)) << b.source_why;
     EXPECT_LE(b.total() + kProcessReserve, limit);
   }
@@ -225,11 +228,11 @@ TEST(GeneralResampler, PlannerTakesTheRingOnlyWhenItFits) {
 TEST(GeneralResampler, SmallestPlanTakesTheLeastMemory) {
   const std::array<std::int64_t, 3> n{512, 512, 512};
   const std::array<double, 3> c{255.5, 255.5, 255.5};
-  const GeneralSetup turn = setup_for(n, permutation(2, 1, 0), Order::linear, Boundary::nearest);
-  const GeneralSetup tilt = setup_for(n, rotation(1, 2, 5, c), Order::linear, Boundary::nearest);
+  const GeneralSetup turn = setup_for(n, permutation(2, 1, 0), linear_kernel(), Boundary::nearest);
+  const GeneralSetup tilt = setup_for(n, rotation(1, 2, 5, c), linear_kernel(), Boundary::nearest);
   for (const GeneralSetup* s : {&turn, &tilt}) {
-    const GeneralMemory any = plan_general_memory(*s, 1, UINT64_MAX, true, 300 << 10);
-    const GeneralMemory least = plan_general_memory(*s, 1, UINT64_MAX, true, 300 << 10, true);
+    const GeneralMemory any = plan_general_memory(*s, coefficient_tables(*s), 1, UINT64_MAX, true, 300 << 10);
+    const GeneralMemory least = plan_general_memory(*s, coefficient_tables(*s), 1, UINT64_MAX, true, 300 << 10, true);
     EXPECT_TRUE(any.ring);  // unlimited: the ring always fits
     EXPECT_EQ(least.block, 1);
     EXPECT_EQ(least.coefficients.tokens, 1);
@@ -238,8 +241,8 @@ TEST(GeneralResampler, SmallestPlanTakesTheLeastMemory) {
   }
   // Every plane for every output plane: the file needs less than a ring of
   // 514 MiB.
-  EXPECT_FALSE(plan_general_memory(turn, 1, UINT64_MAX, true, 300 << 10, true).ring);
-  EXPECT_LT(plan_general_memory(turn, 1, UINT64_MAX, true, 300 << 10, true).total(), std::uint64_t{128} << 20);
+  EXPECT_FALSE(plan_general_memory(turn, coefficient_tables(turn), 1, UINT64_MAX, true, 300 << 10, true).ring);
+  EXPECT_LT(plan_general_memory(turn, coefficient_tables(turn), 1, UINT64_MAX, true, 300 << 10, true).total(), std::uint64_t{128} << 20);
 }
 
 }  // namespace

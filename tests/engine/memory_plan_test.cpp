@@ -60,16 +60,6 @@ TEST(MemoryPlan, TooSmallNamesTheSmallestThatWorks) {
   }
 }
 
-TEST(MemoryPlan, ParsesSizes) {
-  EXPECT_EQ(parse_size("256M"), std::uint64_t{256} << 20);
-  EXPECT_EQ(parse_size("2G"), std::uint64_t{2} << 30);
-  EXPECT_EQ(parse_size("1.5GiB"), std::uint64_t{3} << 29);
-  EXPECT_EQ(parse_size("4096"), 4096u);
-  EXPECT_EQ(parse_size("512MB"), std::uint64_t{512} << 20);
-  EXPECT_THROW(parse_size("lots"), Error);
-  EXPECT_THROW(parse_size("-1G"), Error);
-  EXPECT_THROW(parse_size("3X"), Error);
-}
 
 }  // namespace
 }  // namespace respace

@@ -17,6 +17,7 @@
 #include "engine/pipeline.hpp"
 #include "engine/plane_resampler.hpp"
 #include "engine/sample_codec.hpp"
+#include "tests/engine/kernel_of.hpp"
 #include "io/byte_sink.hpp"
 #include "io/byte_source.hpp"
 #include "io/nifti_header.hpp"
@@ -53,7 +54,7 @@ Volume random_volume(std::int64_t nx, std::int64_t ny, std::int64_t nz, int data
   return v;
 }
 
-ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolicy policy, Order order,
+ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolicy policy, const Kernel& kernel,
                         std::optional<Boundary> boundary = std::nullopt, double fill = 0) {
   InputGeometry g;
   g.n = {v.nx, v.ny, v.nz};
@@ -62,8 +63,8 @@ ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolic
   r.policy = policy;
   ResampleSetup s;
   s.grid = plan_grid(g, r);
-  s.order = order;
-  s.boundary = boundary.value_or(default_boundary(order));
+  s.kernel = &kernel;
+  s.boundary = boundary.value_or(kernel.default_boundary());
   s.fill = fill;
   s.in_datatype = s.out_datatype = v.datatype;
   s.in_swap = v.swapped;
@@ -74,9 +75,9 @@ ResampleSetup setup_for(const Volume& v, std::array<double, 3> target, GridPolic
 // z sum in tap order, then fill and encode. Same kernels, no streaming.
 template <class W>
 std::vector<unsigned char> reference(const Volume& v, const ResampleSetup& s) {
-  const auto X = build_axis_table<W>(s.grid.axis[0], s.order, s.boundary);
-  const auto Y = build_axis_table<W>(s.grid.axis[1], s.order, s.boundary);
-  const auto Z = build_axis_table<W>(s.grid.axis[2], s.order, s.boundary);
+  const auto X = build_axis_table<W>(s.grid.axis[0], *s.kernel, s.boundary);
+  const auto Y = build_axis_table<W>(s.grid.axis[1], *s.kernel, s.boundary);
+  const auto Z = build_axis_table<W>(s.grid.axis[2], *s.kernel, s.boundary);
   const auto in_plane = static_cast<std::size_t>(v.nx * v.ny), out_plane = static_cast<std::size_t>(X.m * Y.m);
   std::vector<W> all(in_plane * static_cast<std::size_t>(v.nz)), mid(out_plane * static_cast<std::size_t>(v.nz));
   visit_datatype(v.datatype, [&](auto tag) {
@@ -119,7 +120,7 @@ std::vector<unsigned char> reference(const Volume& v, const ResampleSetup& s) {
 
 struct RunResult {
   std::vector<unsigned char> bytes;
-  PipelineStats stats;
+  RunStats stats;
   MemoryPlan plan;
 };
 
@@ -127,12 +128,13 @@ RunResult stream(const Volume& v, const ResampleSetup& s, int threads, int block
                  const PipelineHooks& hooks = {}) {
   oneapi::tbb::global_control gc(oneapi::tbb::global_control::max_allowed_parallelism,
                                  static_cast<std::size_t>(threads));
-  MemoryRequest q = memory_request(s, threads, std::uint64_t{1} << 32);
+  const SeparableTables tables = build_separable_tables(s);
+  MemoryRequest q = memory_request(s, tables, threads, std::uint64_t{1} << 32);
   q.block = block;
   q.tokens = tokens;
   RunResult r;
   r.plan = plan_memory(q);
-  auto rs = make_resampler(s, r.plan);
+  auto rs = make_pipeline(s, r.plan, tables);
   MemorySource src(v.bytes);
   MemorySink sink;
   rs->run_volume(src, sink, hooks);
@@ -143,11 +145,11 @@ RunResult stream(const Volume& v, const ResampleSetup& s, int threads, int block
 }
 
 void expect_within_bounds(const RunResult& r) {
-  EXPECT_EQ(r.stats.overflows, 0u);
-  EXPECT_LE(r.stats.peak_live_tokens, r.plan.tokens);
-  EXPECT_LE(r.stats.peak_mid, r.plan.mid_capacity);
-  EXPECT_LE(r.stats.peak_raw, r.plan.raw_capacity);
-  EXPECT_LE(r.stats.peak_out, r.plan.out_capacity);
+  EXPECT_EQ(r.stats.pools.overflows, 0u);
+  EXPECT_LE(r.stats.pools.peak_live_tokens, r.plan.tokens);
+  EXPECT_LE(r.stats.pools.peak_mid, r.plan.mid_capacity);
+  EXPECT_LE(r.stats.pools.peak_raw, r.plan.raw_capacity);
+  EXPECT_LE(r.stats.pools.peak_out, r.plan.out_capacity);
 }
 
 struct Case {
@@ -157,7 +159,7 @@ struct Case {
   bool swap;
   std::array<double, 3> target;
   GridPolicy policy;
-  Order order;
+  const Kernel* kernel;
   std::optional<Boundary> boundary = std::nullopt;
   double fill = 0;
 };
@@ -169,7 +171,7 @@ class StreamingCase : public ::testing::TestWithParam<Case> {};
 TEST_P(StreamingCase, SameBytesForAnyThreadsAndBlocksAndEqualToReference) {
   const Case& c = GetParam();
   const Volume v = random_volume(c.nx, c.ny, c.nz, c.datatype, c.swap);
-  const ResampleSetup s = setup_for(v, c.target, c.policy, c.order, c.boundary, c.fill);
+  const ResampleSetup s = setup_for(v, c.target, c.policy, *c.kernel, c.boundary, c.fill);
   const std::vector<unsigned char> ref = reference(v, s);
   for (int threads : {1, 2, 4})
     for (int block : {1, 2, 7, 64}) {
@@ -184,26 +186,26 @@ TEST_P(StreamingCase, SameBytesForAnyThreadsAndBlocksAndEqualToReference) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, StreamingCase,
     ::testing::Values(
-        Case{"down_center_f32", 23, 19, 31, DT_FLOAT32, false, {1.5, 1.5, 1.5}, GridPolicy::center, Order::linear},
-        Case{"mixed_origin_i16_swapped", 17, 21, 25, DT_INT16, true, {0.7, 1.3, 2.0}, GridPolicy::origin, Order::linear},
-        Case{"up_fov_u8", 9, 11, 7, DT_UINT8, false, {0.5, 0.4, 0.3}, GridPolicy::fov, Order::linear},
-        Case{"corners_f64", 13, 12, 17, DT_FLOAT64, false, {1.0, 1.7, 0.6}, GridPolicy::corners, Order::linear},
-        Case{"nearest_i32_swapped", 15, 14, 20, DT_INT32, true, {1.25, 0.8, 1.9}, GridPolicy::center, Order::nearest},
-        Case{"z_only_heavy_down", 8, 8, 60, DT_FLOAT32, false, {1.0, 1.0, 7.3}, GridPolicy::center, Order::linear},
-        Case{"z_only_heavy_up", 6, 5, 4, DT_INT16, false, {1.0, 1.0, 0.13}, GridPolicy::origin, Order::linear},
-        Case{"linear_mirror", 12, 11, 13, DT_FLOAT32, false, {0.6, 1.3, 0.9}, GridPolicy::fov, Order::linear, Boundary::mirror},
-        Case{"linear_constant_fill", 12, 11, 13, DT_FLOAT32, false, {0.6, 1.3, 0.7}, GridPolicy::origin, Order::linear, Boundary::constant, 5.5},
-        Case{"cubic_mirror_down", 23, 19, 45, DT_FLOAT32, false, {1.5, 1.3, 1.7}, GridPolicy::center, Order::cubic},
-        Case{"cubic_reflect_up_i16", 11, 9, 21, DT_INT16, true, {0.45, 0.7, 0.6}, GridPolicy::fov, Order::cubic, Boundary::reflect},
-        Case{"cubic_nearest_mixed", 14, 17, 33, DT_FLOAT32, false, {0.8, 1.6, 1.2}, GridPolicy::corners, Order::cubic, Boundary::nearest},
-        Case{"cubic_constant_fill", 13, 12, 30, DT_FLOAT32, false, {0.7, 1.4, 0.9}, GridPolicy::origin, Order::cubic, Boundary::constant, -3.25},
-        Case{"quadratic_mirror_f64", 10, 12, 28, DT_FLOAT64, false, {1.2, 0.55, 1.1}, GridPolicy::center, Order::quadratic},
-        Case{"quadratic_constant_u8", 9, 10, 26, DT_UINT8, false, {0.9, 1.1, 0.5}, GridPolicy::fov, Order::quadratic, Boundary::constant, 9}),
+        Case{"down_center_f32", 23, 19, 31, DT_FLOAT32, false, {1.5, 1.5, 1.5}, GridPolicy::center, &linear_kernel()},
+        Case{"mixed_origin_i16_swapped", 17, 21, 25, DT_INT16, true, {0.7, 1.3, 2.0}, GridPolicy::origin, &linear_kernel()},
+        Case{"up_fov_u8", 9, 11, 7, DT_UINT8, false, {0.5, 0.4, 0.3}, GridPolicy::fov, &linear_kernel()},
+        Case{"corners_f64", 13, 12, 17, DT_FLOAT64, false, {1.0, 1.7, 0.6}, GridPolicy::corners, &linear_kernel()},
+        Case{"nearest_i32_swapped", 15, 14, 20, DT_INT32, true, {1.25, 0.8, 1.9}, GridPolicy::center, &nearest_kernel()},
+        Case{"z_only_heavy_down", 8, 8, 60, DT_FLOAT32, false, {1.0, 1.0, 7.3}, GridPolicy::center, &linear_kernel()},
+        Case{"z_only_heavy_up", 6, 5, 4, DT_INT16, false, {1.0, 1.0, 0.13}, GridPolicy::origin, &linear_kernel()},
+        Case{"linear_mirror", 12, 11, 13, DT_FLOAT32, false, {0.6, 1.3, 0.9}, GridPolicy::fov, &linear_kernel(), Boundary::mirror},
+        Case{"linear_constant_fill", 12, 11, 13, DT_FLOAT32, false, {0.6, 1.3, 0.7}, GridPolicy::origin, &linear_kernel(), Boundary::constant, 5.5},
+        Case{"cubic_mirror_down", 23, 19, 45, DT_FLOAT32, false, {1.5, 1.3, 1.7}, GridPolicy::center, &cubic_kernel()},
+        Case{"cubic_reflect_up_i16", 11, 9, 21, DT_INT16, true, {0.45, 0.7, 0.6}, GridPolicy::fov, &cubic_kernel(), Boundary::reflect},
+        Case{"cubic_nearest_mixed", 14, 17, 33, DT_FLOAT32, false, {0.8, 1.6, 1.2}, GridPolicy::corners, &cubic_kernel(), Boundary::nearest},
+        Case{"cubic_constant_fill", 13, 12, 30, DT_FLOAT32, false, {0.7, 1.4, 0.9}, GridPolicy::origin, &cubic_kernel(), Boundary::constant, -3.25},
+        Case{"quadratic_mirror_f64", 10, 12, 28, DT_FLOAT64, false, {1.2, 0.55, 1.1}, GridPolicy::center, &quadratic_kernel()},
+        Case{"quadratic_constant_u8", 9, 10, 26, DT_UINT8, false, {0.9, 1.1, 0.5}, GridPolicy::fov, &quadratic_kernel(), Boundary::constant, 9}),
     [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
 
 TEST(Streaming, StalledWorkerChangesNothingAndBoundsHold) {
   const Volume v = random_volume(20, 18, 64, DT_FLOAT32, false);
-  const ResampleSetup s = setup_for(v, {1.1, 0.9, 1.5}, GridPolicy::center, Order::linear);
+  const ResampleSetup s = setup_for(v, {1.1, 0.9, 1.5}, GridPolicy::center, linear_kernel());
   const std::vector<unsigned char> ref = reference(v, s);
   PipelineHooks hooks;
   // Stall every third block in the xy stage and every fifth in z, so later
@@ -217,7 +219,7 @@ TEST(Streaming, StalledWorkerChangesNothingAndBoundsHold) {
   const RunResult r = stream(v, s, 4, 1, 8, hooks);
   EXPECT_TRUE(r.bytes == ref);
   expect_within_bounds(r);
-  EXPECT_GE(r.stats.peak_live_tokens, 2) << "the stall should have let tokens pile up";
+  EXPECT_GE(r.stats.pools.peak_live_tokens, 2) << "the stall should have let tokens pile up";
 }
 
 TEST(Streaming, ConstantVolumeStaysConstant) {
@@ -226,11 +228,11 @@ TEST(Streaming, ConstantVolumeStaysConstant) {
   v.bytes.resize(static_cast<std::size_t>(31 * 17 * 23) * 4);
   for (std::size_t i = 0; i < v.bytes.size(); i += 4) std::memcpy(&v.bytes[i], &c, 4);
   for (GridPolicy p : {GridPolicy::center, GridPolicy::origin, GridPolicy::fov, GridPolicy::corners}) {
-    const ResampleSetup s = setup_for(v, {0.77, 1.3, 2.1}, p, Order::linear);
+    const ResampleSetup s = setup_for(v, {0.77, 1.3, 2.1}, p, linear_kernel());
     const RunResult r = stream(v, s, 2, 3);
-    const auto X = build_axis_table<float>(s.grid.axis[0], s.order, s.boundary);
-    const auto Y = build_axis_table<float>(s.grid.axis[1], s.order, s.boundary);
-    const auto Z = build_axis_table<float>(s.grid.axis[2], s.order, s.boundary);
+    const auto X = build_axis_table<float>(s.grid.axis[0], *s.kernel, s.boundary);
+    const auto Y = build_axis_table<float>(s.grid.axis[1], *s.kernel, s.boundary);
+    const auto Z = build_axis_table<float>(s.grid.axis[2], *s.kernel, s.boundary);
     std::size_t i = 0;
     for (std::int64_t k = 0; k < Z.m; ++k)
       for (std::int64_t jy = 0; jy < Y.m; ++jy)
@@ -250,13 +252,13 @@ TEST(Streaming, ConstantVolumeWithEqualFillIsConstantEverywhere) {
   const float c = -41.5f;
   v.bytes.resize(static_cast<std::size_t>(15 * 12 * 20) * 4);
   for (std::size_t i = 0; i < v.bytes.size(); i += 4) std::memcpy(&v.bytes[i], &c, 4);
-  for (Order o : {Order::nearest, Order::linear, Order::quadratic, Order::cubic}) {
-    const ResampleSetup s = setup_for(v, {0.37, 1.9, 0.8}, GridPolicy::origin, o, Boundary::constant, c);
+  for (const Kernel* o : {&nearest_kernel(), &linear_kernel(), &quadratic_kernel(), &cubic_kernel()}) {
+    const ResampleSetup s = setup_for(v, {0.37, 1.9, 0.8}, GridPolicy::origin, *o, Boundary::constant, c);
     const RunResult r = stream(v, s, 2, 7);
     for (std::size_t i = 0; i < r.bytes.size(); i += 4) {
       float got;
       std::memcpy(&got, &r.bytes[i], 4);
-      ASSERT_NEAR(got, c, 1e-4f) << "order " << static_cast<int>(o) << " byte " << i;
+      ASSERT_NEAR(got, c, 1e-4f) << o->name() << " byte " << i;
     }
   }
 }
@@ -266,8 +268,8 @@ TEST(Streaming, IdentityIsBitExactIncludingNaN) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   std::memcpy(&v.bytes[40], &nan, 4);
   std::memcpy(&v.bytes[400], &inf, 4);
-  for (Order o : {Order::nearest, Order::linear, Order::quadratic, Order::cubic}) {
-    const ResampleSetup s = setup_for(v, {1, 1, 1}, GridPolicy::center, o);
+  for (const Kernel* o : {&nearest_kernel(), &linear_kernel(), &quadratic_kernel(), &cubic_kernel()}) {
+    const ResampleSetup s = setup_for(v, {1, 1, 1}, GridPolicy::center, *o);
     EXPECT_TRUE(stream(v, s, 2, 2).bytes == v.bytes);
   }
 }
@@ -279,7 +281,7 @@ TEST(Streaming, NanStaysLocalToTheTapsThatTouchIt) {
   v.bytes.resize(64);
   std::memcpy(v.bytes.data(), vals.data(), 64);
   // 2x upsampling on x (origin grid): positions 0, 0.5, 1, ..., 7.5, 8, 8.5, ...
-  const ResampleSetup s = setup_for(v, {0.5, 1, 1}, GridPolicy::origin, Order::linear);
+  const ResampleSetup s = setup_for(v, {0.5, 1, 1}, GridPolicy::origin, linear_kernel());
   const RunResult r = stream(v, s, 1, 1);
   std::vector<float> out(r.bytes.size() / 4);
   std::memcpy(out.data(), r.bytes.data(), r.bytes.size());
@@ -293,7 +295,7 @@ TEST(Streaming, NanStaysLocalToTheTapsThatTouchIt) {
 TEST(Streaming, IntegerOutputRoundsAndClamps) {
   // uint8 0 and 255 alternating, upsampled: every sample within [0, 255].
   Volume v{8, 1, 1, DT_UINT8, {0, 255, 0, 255, 0, 255, 0, 255}, false};
-  const ResampleSetup s = setup_for(v, {0.25, 1, 1}, GridPolicy::origin, Order::linear);
+  const ResampleSetup s = setup_for(v, {0.25, 1, 1}, GridPolicy::origin, linear_kernel());
   const RunResult r = stream(v, s, 1, 1);
   // positions 0, .25, .5, .75, 1 ... -> 0, 63.75->64, 127.5->128, 191.25->191, 255
   ASSERT_GE(r.bytes.size(), 5u);
@@ -332,8 +334,8 @@ TEST(Streaming, RgbChannelsResampleIndependently) {
     rgb.bytes.resize(n * static_cast<std::size_t>(C));
     for (std::size_t i = 0; i < n; ++i)
       for (int c = 0; c < C; ++c) rgb.bytes[i * static_cast<std::size_t>(C) + static_cast<std::size_t>(c)] = ch[static_cast<std::size_t>(c)].bytes[i];
-    for (Order o : {Order::linear, Order::cubic}) {
-      ResampleSetup s = setup_for(ch[0], {0.7, 1.3, 1.6}, GridPolicy::center, o);
+    for (const Kernel* o : {&linear_kernel(), &cubic_kernel()}) {
+      ResampleSetup s = setup_for(ch[0], {0.7, 1.3, 1.6}, GridPolicy::center, *o);
       std::vector<std::vector<unsigned char>> refs;
       for (const Volume& v : ch) refs.push_back(reference(v, s));
       s.channels = C;
@@ -353,10 +355,11 @@ TEST(Streaming, MultipleVolumesStreamOneAfterAnother) {
   const Volume w = random_volume(10, 9, 12, DT_INT16, false, 2);
   Volume both = v;
   both.bytes.insert(both.bytes.end(), w.bytes.begin(), w.bytes.end());
-  const ResampleSetup s = setup_for(v, {1.3, 0.7, 1.9}, GridPolicy::center, Order::linear);
+  const ResampleSetup s = setup_for(v, {1.3, 0.7, 1.9}, GridPolicy::center, linear_kernel());
   oneapi::tbb::global_control gc(oneapi::tbb::global_control::max_allowed_parallelism, 2);
-  MemoryRequest q = memory_request(s, 2, std::uint64_t{1} << 30);
-  auto rs = make_resampler(s, plan_memory(q));
+  const SeparableTables tables = build_separable_tables(s);
+  MemoryRequest q = memory_request(s, tables, 2, std::uint64_t{1} << 30);
+  auto rs = make_pipeline(s, plan_memory(q), tables);
   MemorySource src(both.bytes);
   MemorySink sink;
   rs->run_volume(src, sink);
@@ -371,13 +374,14 @@ TEST(Streaming, MultipleVolumesStreamOneAfterAnother) {
 // resampler then runs the next volume exactly.
 TEST(Streaming, FailureWithTokensInFlightReleasesEverything) {
   const Volume v = random_volume(12, 10, 40, DT_FLOAT32, false, 3);
-  const ResampleSetup s = setup_for(v, {1.0, 1.0, 0.5}, GridPolicy::center, Order::cubic);
+  const ResampleSetup s = setup_for(v, {1.0, 1.0, 0.5}, GridPolicy::center, cubic_kernel());
   oneapi::tbb::global_control gc(oneapi::tbb::global_control::max_allowed_parallelism, 2);
-  MemoryRequest q = memory_request(s, 2, std::uint64_t{1} << 30);
+  const SeparableTables tables = build_separable_tables(s);
+  MemoryRequest q = memory_request(s, tables, 2, std::uint64_t{1} << 30);
   q.block = 1;
   q.tokens = 4;
   const MemoryPlan plan = plan_memory(q);
-  auto rs = make_resampler(s, plan);
+  auto rs = make_pipeline(s, plan, tables);
   const std::vector<unsigned char> cut(v.bytes.begin(), v.bytes.begin() + static_cast<std::ptrdiff_t>(v.bytes.size() / 2));
   PipelineHooks slow;
   slow.before_z = [](std::int64_t) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); };
@@ -388,8 +392,8 @@ TEST(Streaming, FailureWithTokensInFlightReleasesEverything) {
   MemorySink out;
   rs->run_volume(good, out);
   EXPECT_TRUE(out.bytes == reference(v, s));
-  EXPECT_EQ(rs->stats().overflows, 0u);
-  EXPECT_LE(rs->stats().peak_live_tokens, plan.tokens);
+  EXPECT_EQ(rs->stats().pools.overflows, 0u);
+  EXPECT_LE(rs->stats().pools.peak_live_tokens, plan.tokens);
 }
 
 }  // namespace
@@ -403,13 +407,14 @@ namespace {
 // up, and its output decodes to the bytes the memory sink gets.
 TEST(Streaming, GzipChunkPoolStaysWithinItsDeclaredCapacity) {
   const Volume v = random_volume(96, 80, 48, DT_FLOAT32, false, 5);  // blocks of several 512 KiB chunks
-  const ResampleSetup s = setup_for(v, {0.5, 0.5, 0.7}, GridPolicy::center, Order::cubic);
+  const ResampleSetup s = setup_for(v, {0.5, 0.5, 0.7}, GridPolicy::center, cubic_kernel());
   const RunResult plain = stream(v, s, 2, 7);
   for (GzipEngine engine : {GzipEngine::zlib, GzipEngine::isal}) {
     if (engine == GzipEngine::isal && !have_isal()) continue;
     SCOPED_TRACE(to_string(engine));
     oneapi::tbb::global_control gc(oneapi::tbb::global_control::max_allowed_parallelism, 2);
-    MemoryRequest q = memory_request(s, 2, std::uint64_t{1} << 32);
+    const SeparableTables tables = build_separable_tables(s);
+    MemoryRequest q = memory_request(s, tables, 2, std::uint64_t{1} << 32);
     q.block = 7;
     q.gzip_output = true;
     q.deflater_bytes = deflater_bytes(engine, 1);
@@ -428,7 +433,7 @@ TEST(Streaming, GzipChunkPoolStaysWithinItsDeclaredCapacity) {
       if (k0 % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     };
     testing::MemorySource src(v.bytes);
-    auto rs = make_resampler(s, plan);
+    auto rs = make_pipeline(s, plan, tables);
     rs->run_volume(src, *sink, hooks);
     sink->finish();
     ::close(fd);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "engine/axis_table.hpp"
+#include "tests/engine/kernel_of.hpp"
 #include "engine/bspline.hpp"
 #include "engine/target.hpp"
 #include "io/error.hpp"
@@ -137,7 +138,7 @@ TEST(CoefficientTable, EqualsTheRecursivePrefilterOnTheExtendedLine) {
   AxisMap ax;
   ax.n = n;
   ax.m = n;
-  const AxisTable<double> t = build_coefficient_table<double>(ax, Order::cubic, Boundary::mirror);
+  const AxisTable<double> t = build_coefficient_table<double>(ax, cubic_kernel(), Boundary::mirror);
   ASSERT_EQ(t.m, n + 4);
   // Mirror-extended coefficients by the recursive filter on a long period.
   const double z = spline_pole(3);
@@ -164,7 +165,7 @@ TEST(CoefficientTable, LinearMarginFollowsTheBoundaryRule) {
   ax.n = 5;
   ax.m = 5;
   for (Boundary b : {Boundary::nearest, Boundary::mirror, Boundary::reflect, Boundary::constant}) {
-    const AxisTable<float> t = build_coefficient_table<float>(ax, Order::linear, b);
+    const AxisTable<float> t = build_coefficient_table<float>(ax, linear_kernel(), b);
     ASSERT_EQ(t.m, 7);
     // Coefficient -1 (j = 0) and 5 (j = 6).
     switch (b) {

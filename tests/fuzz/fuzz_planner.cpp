@@ -191,14 +191,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const ParseResult parsed = parse_options(static_cast<int>(argv.size()), argv.data());
     const JobPlan p = plan_job(parsed.options);
-    const std::uint64_t total = p.target.separable ? p.memory.total() : p.general_memory.total();
-    const std::uint64_t limit = p.target.separable ? p.memory.limit : p.general_memory.limit;
-    if (given && (limit != given || total + kProcessReserve > given))
-      fail("a plan past --memory-limit", std::to_string(total) + " + reserve > " + std::to_string(given));
-    if (!given && limit > default_limit_ceiling())
-      fail("the default limit grew past its ceiling", std::to_string(limit));
-    if (!given && total + kProcessReserve > limit)
-      fail("a plan past its own limit", std::to_string(total) + " > " + std::to_string(limit));
+    const MemoryAccount& m = p.resample.memory;  // the one account, either path
+    if (given && (m.limit != given || m.planned > given))
+      fail("a plan past --memory-limit", std::to_string(m.planned) + " > " + std::to_string(given));
+    if (!given && m.limit > default_limit_ceiling())
+      fail("the default limit grew past its ceiling", std::to_string(m.limit));
+    if (!given && m.planned > m.limit)
+      fail("a plan past its own limit", std::to_string(m.planned) + " > " + std::to_string(m.limit));
+    std::uint64_t named = 0;
+    for (const MemoryItem& it : m.items) named += it.bytes;
+    if (named < m.planned) fail("planned bytes no buffer names", std::to_string(named) + " < " + std::to_string(m.planned));
   } catch (const Error& e) {
     if (e.code() == ExitCode::internal) fail("internal error", e.what());
   } catch (const std::bad_alloc&) {

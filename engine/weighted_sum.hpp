@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The two inner loops of separable resampling. Both add the taps in table
+// The two inner loops of separable resampling (the weighted sums every
+// linear kernel comes down to, whatever its width). Both add the taps in table
 // order (s = w0*x0, then s += wk*xk), which every path and every reference
 // follows, so results are bit-identical however the work is split.
 //
@@ -16,9 +17,6 @@
 #include "engine/axis_table.hpp"
 
 namespace respace {
-
-// The widest table any order builds (cubic: 4 + 2 * 13 = 30 taps).
-constexpr int kMaxTaps = 64;
 
 template <class W>
 inline void gather_row(const W* in, W* out, const AxisTable<W>& t) {

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+// The general path's sampling stage: output voxel j samples the input at
+// p = V j for any affine voxel map V, reading the coefficient planes the
+// coefficient pass made (the ring or the mapped temporary file:
+// engine/general_resampler.hpp).
+//
+// Output planes are computed in blocks, each cut into tiles of T x T voxels
+// that run in parallel; a tile spans the block's planes (fewer when a block
+// has too few tiles for the threads), so the input it reads serves all of
+// them. A sample outside the field of view [-0.5, n-0.5] on any axis is
+// --fill; inside, it is the tensor product of the kernel's weights over
+// support^3 coefficients (engine/kernel.hpp, evaluated at zoom 1, a row of
+// positions per call), taps of weight zero dropped, added in a fixed order
+// (z, y, x), so the bytes do not depend on threads, tiles or where the
+// coefficients came from.
+//
+// Thread safety: one block at a time; the block's tiles run on the calling
+// thread's oneTBB arena.
+#pragma once
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "engine/general_plan.hpp"
+#include "engine/sample_codec.hpp"
+#include "io/byte_sink.hpp"
+#include "io/nifti_header.hpp"
+
+namespace respace {
+
+// The extended coefficient planes one tile read (hi < lo: none).
+struct ZSpan {
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+};
+
+// Where a tile's taps find coefficient plane z (extended index): W values,
+// planes of `plane` values. Planes::at(z) -> const W*.
+template <class W>
+struct ContiguousPlanes {
+  const W* base;
+  std::int64_t plane;
+  const W* at(std::int64_t z) const { return base + z * plane; }
+};
+
+template <class W>
+class GeneralSampler {
+public:
+  GeneralSampler(const GeneralSetup& s, const GeneralMemory& plan) : s_(s), plan_(plan), kernel_(*s.base.kernel) {
+    g_ = kernel_.margin();
+    taps_ = kernel_.support(1.0);
+    for (std::size_t k = 0; k < 3; ++k) {
+      n_[k] = s.base.grid.axis[k].n;
+      m_[k] = s.base.grid.axis[k].m;
+      e_[k] = n_[k] + 2 * g_;
+    }
+    C_ = s.base.channels;
+    row_ = e_[0] * C_;
+    plane_ = row_ * e_[1];
+    out_voxel_ = scalar_bytes(s.base.out_datatype) * C_;
+    out_plane_bytes_ = static_cast<std::size_t>(m_[0] * m_[1]) * static_cast<std::size_t>(out_voxel_);
+  }
+
+  std::int64_t planes_out() const { return m_[2]; }
+  std::int64_t plane_values() const { return plane_; }      // W values per extended coefficient plane
+  std::uint64_t volume_bytes() const { return static_cast<std::uint64_t>(plane_ * e_[2]) * sizeof(W); }
+
+  // The output block buffer lives from begin() to end() only (the file
+  // path's coefficient pass runs without it).
+  void begin(ByteSink& out) {
+    out_ = &out;
+    block_.resize(out_plane_bytes_ * static_cast<std::size_t>(plan_.block));
+  }
+  void end() {
+    std::vector<unsigned char>().swap(block_);
+    out_ = nullptr;
+  }
+
+  // Output planes [k0, k1): tiles in parallel, then encoded and written.
+  // after_tile(span) runs on the tile's worker once the tile is done.
+  template <class Planes, class AfterTile>
+  void run_block(std::int64_t k0, std::int64_t k1, const Planes& src, const AfterTile& after_tile) {
+    const int T = plan_.tile;
+    const std::int64_t tx = (m_[0] + T - 1) / T, ty = (m_[1] + T - 1) / T;
+    const std::int64_t depth = tile_depth(tx * ty, k1 - k0, plan_.threads);
+    const std::int64_t tz = (k1 - k0 + depth - 1) / depth;
+    oneapi::tbb::parallel_for(std::int64_t{0}, tz * ty * tx, [&](std::int64_t t) {
+      const std::int64_t ka = k0 + t / (ty * tx) * depth, r = t % (ty * tx);
+      const std::int64_t y0 = (r / tx) * T, x0 = (r % tx) * T;
+      after_tile(sample_tile(src, k0, ka, std::min(k1, ka + depth), y0, std::min(m_[1], y0 + T), x0,
+                             std::min(m_[0], x0 + T)));
+    });
+    const std::size_t bytes = out_plane_bytes_ * static_cast<std::size_t>(k1 - k0);
+    if (s_.base.compare) merge_output_stats(k1 - k0);
+    ByteSink& out = *out_;
+    if (out.encodes()) {
+      std::vector<ChunkPtr> chunks;
+      out.cut(block_.data(), bytes, chunks);
+      oneapi::tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t i) { out.encode(*chunks[i]); });
+      for (const ChunkPtr& c : chunks) out.write_chunk(*c);
+    } else {
+      out.write(block_.data(), bytes);
+    }
+  }
+
+  const ValueStats& output_stats() const { return output_stats_; }
+
+private:
+  // Per-thread: one row of output values and the kernel's weights along it.
+  struct RowScratch {
+    std::vector<W> row;
+    std::vector<double> p[3], q[3], w[3];
+    std::vector<std::int64_t> first[3];
+  };
+
+  // Output planes per tile for a block of `planes` planes cut into `tiles`
+  // tiles per plane: the whole block, halved until there are at least four
+  // tiles per thread (small planes).
+  static std::int64_t tile_depth(std::int64_t tiles, std::int64_t planes, int threads) {
+    std::int64_t depth = planes;
+    while (depth > 1 && tiles * ((planes + depth - 1) / depth) < 4 * static_cast<std::int64_t>(threads))
+      depth = (depth + 1) / 2;
+    return depth;
+  }
+
+  // Output voxels [x0, x1) x [y0, y1) x [ka, kb) of the block from plane k0.
+  template <class Planes>
+  ZSpan sample_tile(const Planes& src, std::int64_t k0, std::int64_t ka, std::int64_t kb, std::int64_t y0,
+                    std::int64_t y1, std::int64_t x0, std::int64_t x1) {
+    RowScratch& rs = scratch_.local();
+    const auto count = static_cast<std::size_t>(x1 - x0);
+    rs.row.resize(count * static_cast<std::size_t>(C_));
+    for (int a = 0; a < 3; ++a) {
+      rs.p[a].resize(count);
+      rs.q[a].resize(count);
+      rs.first[a].resize(count);
+      rs.w[a].resize(count * static_cast<std::size_t>(taps_));
+    }
+    ZSpan span;
+    for (std::int64_t j = y0; j < y1; ++j)
+      for (std::int64_t k = ka; k < kb; ++k) {
+        switch (taps_) {  // the common widths unrolled
+          case 1: sample_row<1>(src, j, k, x0, x1, rs, span); break;
+          case 2: sample_row<2>(src, j, k, x0, x1, rs, span); break;
+          case 3: sample_row<3>(src, j, k, x0, x1, rs, span); break;
+          case 4: sample_row<4>(src, j, k, x0, x1, rs, span); break;
+          default: sample_row<0>(src, j, k, x0, x1, rs, span); break;
+        }
+        unsigned char* out = block_.data() + static_cast<std::size_t>(k - k0) * out_plane_bytes_ +
+                             static_cast<std::size_t>((j * m_[0] + x0)) * static_cast<std::size_t>(out_voxel_);
+        visit_datatype(s_.base.out_datatype, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          encode<T, W>(rs.row.data(), out, rs.row.size());
+        });
+      }
+    return span;
+  }
+
+  // Output voxels [x0, x1) of row j of plane k into rs.row; widens `span` by
+  // the coefficient planes they read. N: the kernel's support when it is
+  // 1-4 (the taps unroll), 0 for any other.
+  template <int N, class Planes>
+  void sample_row(const Planes& src, std::int64_t j, std::int64_t k, std::int64_t x0, std::int64_t x1,
+                  RowScratch& rs, ZSpan& span) const {
+    const int taps = N > 0 ? N : taps_;
+    const Mat4& v = s_.voxel_map;
+    const W fill = static_cast<W>(s_.base.fill);
+    const auto count = static_cast<std::size_t>(x1 - x0);
+    for (int a = 0; a < 3; ++a) {
+      double* p = rs.p[a].data();
+      double* q = rs.q[a].data();  // p where the weights are used; -1 where fill is (any finite index would do)
+      const double hi = static_cast<double>(n_[a]) - 0.5;
+      for (std::int64_t i = x0; i < x1; ++i) {
+        p[i - x0] = v[a][0] * static_cast<double>(i) + v[a][1] * static_cast<double>(j) +
+                    v[a][2] * static_cast<double>(k) + v[a][3];
+        q[i - x0] = p[i - x0] >= -0.5 && p[i - x0] <= hi ? p[i - x0] : -1.0;
+      }
+      kernel_.weights(q, count, 1.0, rs.first[a].data(), rs.w[a].data());
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      W* dst = rs.row.data() + i * static_cast<std::size_t>(C_);
+      bool inside = true;
+      for (int a = 0; a < 3; ++a) {
+        const double p = rs.p[a][i];
+        inside = inside && p >= -0.5 && p <= static_cast<double>(n_[a]) - 0.5;
+      }
+      if (!inside) {
+        std::fill(dst, dst + C_, fill);
+        continue;
+      }
+      const std::int64_t fx = rs.first[0][i] + g_, fy = rs.first[1][i] + g_, fz = rs.first[2][i] + g_;
+      const double* wx = rs.w[0].data() + i * static_cast<std::size_t>(taps);
+      const double* wy = rs.w[1].data() + i * static_cast<std::size_t>(taps);
+      const double* wz = rs.w[2].data() + i * static_cast<std::size_t>(taps);
+      span.lo = std::min(span.lo, fz);
+      span.hi = std::max(span.hi, fz + taps - 1);
+      for (int c = 0; c < C_; ++c) {
+        W sum = 0;
+        for (int tz = 0; tz < taps; ++tz) {
+          if (wz[tz] == 0.0) continue;
+          const W* pz = src.at(fz + tz);
+          W sy = 0;
+          for (int t = 0; t < taps; ++t) {
+            if (wy[t] == 0.0) continue;
+            const W* py = pz + (fy + t) * row_ + c;
+            W sx = 0;
+            for (int u = 0; u < taps; ++u)
+              if (wx[u] != 0.0) sx += static_cast<W>(wx[u]) * py[(fx + u) * C_];
+            sy += static_cast<W>(wy[t]) * sx;
+          }
+          sum += static_cast<W>(wz[tz]) * sy;
+        }
+        dst[c] = sum;
+      }
+    }
+  }
+
+  void merge_output_stats(std::int64_t planes) {
+    std::vector<W> row(static_cast<std::size_t>(m_[0] * C_));
+    output_stats_.merge(stored_stats(block_.data(), static_cast<std::size_t>(planes * m_[1]), row.size(),
+                                     s_.base.out_datatype, row.data()));
+  }
+
+  const GeneralSetup& s_;
+  const GeneralMemory& plan_;
+  const Kernel& kernel_;
+  int g_ = 1, taps_ = 1, C_ = 1, out_voxel_ = 4;
+  std::int64_t n_[3]{}, m_[3]{}, e_[3]{};
+  std::int64_t row_ = 0, plane_ = 0;  // coefficient values per row, per plane
+  std::size_t out_plane_bytes_ = 0;
+  std::vector<unsigned char> block_;  // plan.block output planes, between begin() and end()
+  ByteSink* out_ = nullptr;
+  oneapi::tbb::enumerable_thread_specific<RowScratch> scratch_;
+  ValueStats output_stats_;
+};
+
+}  // namespace respace

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// Interpolating B-splines of degree 2 and 3 (orders 2 and 3): evaluation
+// over degree + 1 coefficients, after the exact recursive prefilter, both
+// as scipy.ndimage and ITK compute them (the maths and the conventions:
+// engine/bspline.hpp). The boundary rule defaults to mirror, as theirs.
+#pragma once
+
+#include <string>
+
+#include "engine/bspline.hpp"
+#include "engine/kernel.hpp"
+
+namespace respace {
+
+template <int Degree>
+class BSplineKernel final : public Kernel {
+  static_assert(Degree == 2 || Degree == 3, "B-splines of degree 2 and 3");
+
+public:
+  const char* name() const override { return Degree == 2 ? "quadratic" : "cubic"; }
+  std::string describe() const override {
+    return std::string(name()) + " B-spline (order " + std::to_string(Degree) + ")";
+  }
+  Boundary default_boundary() const override { return Boundary::mirror; }
+  int support(double) const override { return Degree + 1; }
+  std::optional<Prefilter> prefilter() const override {
+    return Prefilter{spline_pole(Degree), spline_gain(Degree), spline_halo(Degree)};
+  }
+  void weights(const double* p, std::size_t count, double, std::int64_t* first, double* w) const override {
+    for (std::size_t i = 0; i < count; ++i) first[i] = spline_weights<Degree>(p[i], w + i * (Degree + 1));
+  }
+};
+
+inline const Kernel& quadratic_kernel() {
+  static const BSplineKernel<2> k;
+  return k;
+}
+
+inline const Kernel& cubic_kernel() {
+  static const BSplineKernel<3> k;
+  return k;
+}
+
+}  // namespace respace

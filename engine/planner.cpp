@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+#include "engine/planner.hpp"
+
+#include <thread>
+
+#include "engine/general_resampler.hpp"
+#include "engine/memory_limit.hpp"
+#include "engine/pipeline.hpp"
+#include "io/error.hpp"
+
+namespace respace {
+namespace {
+
+int effective_threads(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// The separable pipeline's buffers (engine/memory_plan.hpp), each named
+// `prefix` + what it holds.
+void add_pass_items(std::vector<MemoryItem>& items, const MemoryPlan& m, const std::string& prefix) {
+  items.push_back({prefix + "input planes", m.raw_capacity, m.raw_bytes});
+  items.push_back({prefix + "intermediate planes", m.mid_capacity, m.mid_bytes});
+  items.push_back({prefix + "output blocks", m.out_capacity, m.out_bytes});
+  if (m.codec_bytes > 0) items.push_back({prefix + "gzip chunks and deflaters", m.chunk_capacity, m.codec_bytes});
+  items.push_back({prefix + "scratch", 0, m.scratch_bytes});
+  items.push_back({prefix + "weight tables", 0, m.table_bytes});
+  items.push_back({prefix + "io buffers", 0, m.io_bytes});
+}
+
+MemoryAccount separable_account(const MemoryPlan& m) {
+  MemoryAccount a;
+  a.limit = m.limit;
+  a.shape = {{"threads", m.threads}, {"tokens", m.tokens}, {"block_planes", m.block},
+             {"input_planes_per_block", m.shape.span_max}};
+  add_pass_items(a.items, m, "");
+  a.items.push_back({"process reserve", 0, kProcessReserve});
+  a.planned = m.total() + kProcessReserve;
+  return a;
+}
+
+MemoryAccount general_account(const GeneralMemory& g) {
+  MemoryAccount a;
+  a.limit = g.limit;
+  a.shape = {{"threads", g.threads}, {"tokens", g.coefficients.tokens}, {"block_planes", g.block}, {"tile", g.tile}};
+  if (g.ring) a.shape.push_back({"ring_planes", g.ring_planes});
+  add_pass_items(a.items, g.coefficients, "coefficient pass: ");
+  if (g.ring) a.items.push_back({"coefficient ring", static_cast<std::uint64_t>(g.ring_planes), g.ring_bytes});
+  else a.items.push_back({"mapped coefficient pages", 0, g.mapped_bytes});
+  a.items.push_back({"sampling: output block", 1, g.block_bytes});
+  if (g.chunk_bytes + g.codec_bytes > 0)
+    a.items.push_back({"sampling: gzip chunks and deflaters", g.chunk_capacity, g.chunk_bytes + g.codec_bytes});
+  a.items.push_back({"sampling: scratch", 0, g.scratch_bytes});
+  if (!g.ring) a.items.push_back({"sampling: io buffers", 0, kIoBytes});
+  a.items.push_back({"process reserve", 0, kProcessReserve});
+  a.planned = g.total() + kProcessReserve;
+  return a;
+}
+
+std::string general_how(const GeneralMemory& g, const GeneralSetup& s) {
+  std::string how = g.ring ? "coefficients of the input in a ring of " + std::to_string(g.ring_planes) +
+                                 " planes in memory, sampled as they arrive: "
+                           : "coefficients of the input (" + format_bytes(g.coefficient_file_bytes) +
+                                 " per volume) in a temporary file in " + s.temp_dir + ", removed when done: ";
+  return how + g.source_why;
+}
+
+}  // namespace
+
+const char* to_string(ResamplePath p) { return p == ResamplePath::separable ? "separable" : "general"; }
+
+ResamplePlan plan_resample(const ResampleRequest& q) {
+  const Kernel& kernel = *q.setup.kernel;
+  if (kernel.combine() != Combine::weights)
+    throw Error(ExitCode::usage, std::string("--kernel ") + kernel.name() +
+                                     ": a voting kernel, which neither path runs yet");
+  ResamplePlan p;
+  p.setup = q.setup;
+  p.path = q.separable ? ResamplePath::separable : ResamplePath::general;
+  const int threads = effective_threads(q.threads);
+  LimitPolicy policy;
+  policy.given = q.memory_limit;
+  policy.default_limit = kDefaultMemoryLimit;
+  policy.ceiling = default_limit_ceiling();
+  policy.planning_bytes = planning_bytes(q.setup);
+  if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
+
+  if (p.path == ResamplePath::separable) {
+    p.tables = std::make_shared<const SeparableTables>(build_separable_tables(p.setup));
+    p.pass = plan_within_limit<MemoryPlan>(policy, [&](std::uint64_t limit, bool smallest) {
+      MemoryRequest req = memory_request(p.setup, *p.tables, smallest ? 1 : threads, limit);
+      req.block = smallest ? 1 : q.block;
+      if (smallest) req.tokens = 1;
+      req.gzip_output = q.gzip_output;
+      req.deflater_bytes = q.deflater_bytes;
+      return plan_memory(req);
+    }, p.memory.raised);
+    const bool raised = p.memory.raised;
+    p.memory = separable_account(p.pass);
+    p.memory.raised = raised;
+    p.output_chunks = p.pass.chunk_capacity;
+    p.threads = p.pass.threads;
+    return p;
+  }
+
+  p.general.base = p.setup;
+  p.general.voxel_map = q.voxel_map;
+  p.general.temp_dir = q.temp_dir;
+  p.general.allow_ring = q.allow_ring;
+  p.tables = std::make_shared<const SeparableTables>(build_separable_tables(coefficient_setup(p.general)));
+  bool raised = false;
+  p.general_memory = plan_within_limit<GeneralMemory>(policy, [&](std::uint64_t limit, bool smallest) {
+    return plan_general_memory(p.general, *p.tables, smallest ? 1 : threads, limit, q.gzip_output, q.deflater_bytes,
+                               smallest);
+  }, raised);
+  p.pass = p.general_memory.coefficients;
+  p.memory = general_account(p.general_memory);
+  p.memory.raised = raised;
+  p.how = general_how(p.general_memory, p.general);
+  p.output_chunks = p.general_memory.chunk_capacity;
+  p.threads = p.general_memory.threads;
+  return p;
+}
+
+std::unique_ptr<Resampler> make_resampler(const ResamplePlan& p) {
+  if (p.path == ResamplePath::separable) return make_pipeline(p.setup, p.pass, *p.tables);
+  return make_general_resampler(p.general, p.general_memory, p.tables);
+}
+
+}  // namespace respace
