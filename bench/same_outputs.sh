@@ -2,7 +2,9 @@
 # Are two respace binaries byte-for-byte the same on every benchmark and
 # conformance case? For refactors that must not change behaviour (issue 13).
 #
-#   bash bench/same_outputs.sh OLD_RESPACE NEW_RESPACE [N]   (N: bench volume edge, default 256)
+#   bash bench/same_outputs.sh OLD_RESPACE NEW_RESPACE [N] [R]
+#     N: the orders/affine volume edge (default 256); R: runs per case and
+#     binary, alternating, the fastest kept (default 3)
 #
 # Runs the command lines of bench/throughput.sh (c512 and c768, default and
 # zlib 6; threads 1 and 2), bench/affine.sh (rot5z, tilt5x, turn90 x orders
@@ -11,10 +13,11 @@
 # every conformance script (tests/conformance/check_*.py) once per binary
 # into its own workdir; then compares the sha256 of every output file of the
 # same name. Prints each difference, the count compared and peak RSS / wall
-# time of the bench runs side by side; exits 1 on any difference.
+# time of the bench runs side by side; exits 1 on any difference. Run it
+# from a checkout you do not edit meanwhile (bash reads scripts as it goes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OLD=$(readlink -f "$1") NEW=$(readlink -f "$2") N=${3:-256}
+OLD=$(readlink -f "$1") NEW=$(readlink -f "$2") N=${3:-256} R=${4:-3}
 MK=build/release/bench/respace_make_volume
 PY=/usr/bin/python3
 bash scripts/build.sh release >/dev/null
@@ -55,17 +58,22 @@ for ext in nii nii.gz; do
   done
 done
 
-printf "%-32s %9s %9s %9s %9s\n" case old_s new_s old_MiB new_MiB
+printf "%-32s %9s %9s %9s %9s %9s\n" case old_s new_s new/old old_MiB new_MiB
 for line in "${cases[@]}"; do
   read -r -a a <<< "$line"
   name=${a[0]}
-  for side in old new; do
-    bin=$OLD; [ $side = new ] && bin=$NEW
-    /usr/bin/time -f "%e %M" -o "$work/t.$side" "$bin" "${a[@]:1:1}" "$work/$side/$name" "${a[@]:2}" --force --quiet
+  declare -A wall=() rss=()
+  for _ in $(seq "$R"); do
+    for side in old new; do
+      bin=$OLD; [ $side = new ] && bin=$NEW
+      /usr/bin/time -f "%e %M" -o "$work/t" "$bin" "${a[@]:1:1}" "$work/$side/$name" "${a[@]:2}" --force --quiet
+      read -r w m < "$work/t"
+      if [ -z "${wall[$side]:-}" ] || awk "BEGIN{exit !($w < ${wall[$side]})}"; then wall[$side]=$w; fi
+      rss[$side]=$m
+    done
   done
-  read -r ow om < "$work/t.old"
-  read -r nw nm < "$work/t.new"
-  printf "%-32s %9s %9s %9s %9s\n" "$name" "$ow" "$nw" $((om / 1024)) $((nm / 1024))
+  printf "%-32s %9s %9s %9s %9s %9s\n" "$name" "${wall[old]}" "${wall[new]}" \
+    "$(awk "BEGIN{printf \"%.3f\", ${wall[new]} / ${wall[old]}}")" $((rss[old] / 1024)) $((rss[new] / 1024))
 done
 
 for s in tests/conformance/check_*.py; do
