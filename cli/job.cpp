@@ -160,6 +160,7 @@ JobPlan plan_job(const Options& o) {
                                  "and rebuild)");
   req.separable = p.target.separable;
   req.voxel_map = p.target.voxel_map;
+  req.antialias = o.antialias;
   req.threads = o.threads;
   req.memory_limit = o.memory_limit.value_or(0);
   req.gzip_output = p.names.gzip;

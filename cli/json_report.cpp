@@ -80,6 +80,16 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
       j["plan"]["temp_file"] = {{"dir", rp.general.temp_dir}, {"bytes_per_volume", gm.coefficient_file_bytes}};
   }
   if (const std::optional<Prefilter> f = rp.setup.kernel->prefilter()) j["plan"]["halo"] = f->halo;
+  nlohmann::json axes = nlohmann::json::array();
+  for (const AxisFilter& f : rp.setup.filter) {
+    nlohmann::json a = {{"k", f.k}, {"filter", to_string(f.kind)}};
+    if (f.kind == AxisFilter::Kind::gauss) a["sigma"] = f.sigma, a["radius"] = f.radius;
+    if (f.kind == AxisFilter::Kind::box) a["width"] = f.k;
+    axes.push_back(a);
+  }
+  j["plan"]["antialias"] = {{"mode", to_string(o.antialias)},
+                            {"along", rp.path == ResamplePath::separable ? "output_axes" : "input_axes"},
+                            {"axes", axes}};
   if (!p.warning.empty()) j["warning"] = p.warning;
   return j;
 }

@@ -31,6 +31,7 @@ const char* kExamples =
     "  respace in.nii.gz out.nii.gz --size 256 256 256          # fixed size, FOV kept\n"
     "  respace in.nii.gz out.nii --spacing 0.2 0.2 0.2 --order 0 --grid origin\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --order 3        # cubic B-spline, mirror\n"
+    "  respace in.nii.gz small.nii.gz --spacing 1 1 1 --antialias box         # mean over each 1 mm voxel\n"
     "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --dry-run\n"
     "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --affine fixed_to_moving.txt --order 3\n"
     "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --flirt moving_to_fixed.mat --order 3\n"
@@ -38,8 +39,9 @@ const char* kExamples =
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
     "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
     "Manifest (--manifest FILE, - for standard input): one job per line,\n"
-    "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--boundary/--fill/--datatype/\n"
-    "               --compression-level/--gzip-engine/--like/--affine/--flirt/--crop/--crop-mm ...]\n"
+    "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--kernel/--antialias/--boundary/\n"
+    "               --fill/--datatype/--compression-level/--gzip-engine/--like/--affine/--flirt/\n"
+    "               --crop/--crop-mm ...]\n"
     "  split like a shell line ('...', \"...\", \\ escapes); blank lines and lines starting\n"
     "  with # are skipped; paths are relative to the current folder. A line's option wins\n"
     "  over the command line's; a line's --spacing, --x/y/z-spacing or --size replaces the\n"
@@ -156,6 +158,9 @@ po::options_description job_options() {
        "interpolation: 0 nearest, 1 linear, 2 quadratic or 3 cubic B-spline (exact prefilter)")
       ("kernel", po::value<std::string>()->value_name("NAME"),
        "the kernel by name, instead of --order: nearest | linear | quadratic | cubic")
+      ("antialias", po::value<std::string>()->value_name("MODE"),
+       "auto (default) | off | gauss | box: filter axes that shrink (auto: gauss where they shrink 2x or more; "
+       "see README)")
       ("boundary", po::value<std::string>(),
        "nearest | mirror | reflect | constant: values beyond the edge (default nearest for orders 0-1, "
        "mirror for 2-3)")
@@ -275,6 +280,11 @@ void read_job_options(const po::variables_map& vm, Options& o) {
       usage("--kernel " + vm["kernel"].as<std::string>() + " and --order " + std::to_string(vm["order"].as<int>()) +
             " name different kernels; give one");
     o.kernel = k;
+  }
+  if (given(vm, "antialias")) {
+    const std::optional<Antialias> a = parse_antialias(vm["antialias"].as<std::string>());
+    if (!a) usage("--antialias must be one of auto, off, gauss, box");
+    o.antialias = *a;
   }
   if (given(vm, "boundary")) {
     o.boundary = parse_boundary(vm["boundary"].as<std::string>());

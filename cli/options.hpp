@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/antialias.hpp"
 #include "engine/kernel.hpp"
 #include "engine/kernels/linear.hpp"
 #include "engine/geometry.hpp"
@@ -37,6 +38,7 @@ struct Options {
   std::optional<std::array<double, 6>> crop_mm;     // X0 Y0 Z0 X1 Y1 Z1 (world mm)
   const Kernel* kernel = &linear_kernel();  // --kernel or --order (cli/kernel_table.hpp)
   std::optional<Boundary> boundary;  // default: kernel->default_boundary()
+  Antialias antialias = Antialias::automatic;  // --antialias (engine/antialias.hpp)
   double fill = 0;
   std::optional<int> datatype;  // --datatype: the output's (NIfTI code); default the input's
   int threads = 0;  // 0: all cores

@@ -80,6 +80,16 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
   os << "Interpolation    " << rp.setup.kernel->describe() << ", grid " << to_string(g.policy)
      << ", boundary " << to_string(rp.setup.boundary) << ", fill " << rp.setup.fill << "\n";
+  os << "Antialias        " << to_string(o.antialias) << " (along the "
+     << (rp.path == ResamplePath::separable ? "output" : "input") << " axes):";
+  for (std::size_t k = 0; k < 3; ++k) {
+    const AxisFilter& f = rp.setup.filter[k];
+    os << (k ? ", " : " ") << "xyz"[k] << " " << to_string(f.kind) << " (k " << fmt("%.4g", f.k);
+    if (f.kind == AxisFilter::Kind::gauss) os << ", sigma " << fmt("%.4g", f.sigma) << ", radius " << f.radius;
+    if (f.kind == AxisFilter::Kind::box) os << ", width " << fmt("%.4g", f.k);
+    os << ")";
+  }
+  os << "\n";
   if (const std::optional<Prefilter> f = rp.setup.kernel->prefilter())
     os << "  prefilter      exact, truncated at a halo of " << f->halo << " samples per side (tail <= "
        << kSplineTolerance << " of the range)\n";

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/bspline.hpp"
+#include "engine/kernels/box.hpp"
 
 namespace respace {
 namespace {
@@ -151,24 +152,69 @@ AxisTable<W> shift_to_stored(AxisTable<W> t, const AxisMap& axis) {
   return t;
 }
 
-// One output sample's row: the kernel's weights at p, prefiltered or not.
+// --antialias gauss: `row` reads the smoothed line; each of its samples q
+// is the Gaussian g (offsets -R..R) over the input, with the boundary rule
+// (scipy's gaussian_filter with the same mode). The composed row reads the
+// input itself.
+void smooth_row(const AxisMap& ax, Boundary b, const std::vector<double>& g, Row& row) {
+  const auto R = static_cast<std::int64_t>(g.size() / 2);
+  const std::int64_t a = row.first, z = row.first + static_cast<std::int64_t>(row.w.size()) - 1;
+  Row out;
+  if (row.w.empty()) {
+    out.reset(0, -1);
+  } else {
+    out.reset(std::max<std::int64_t>(0, a - R), std::min<std::int64_t>(ax.n - 1, z + R));  // folds land here too
+  }
+  out.fill = row.fill;
+  for (std::int64_t q = a; q <= z; ++q) {
+    const double v = row.w[static_cast<std::size_t>(q - a)];
+    if (v == 0.0) continue;
+    for (std::int64_t d = -R; d <= R; ++d) {
+      const double gw = v * g[static_cast<std::size_t>(d + R)];
+      const std::int64_t i = q + d;
+      switch (b) {
+        case Boundary::nearest: out.add(std::clamp<std::int64_t>(i, 0, ax.n - 1), gw); break;
+        case Boundary::mirror: out.add(extend_index(i, 0, ax.n - 1, Extension::mirror), gw); break;
+        case Boundary::reflect: out.add(extend_index(i, 0, ax.n - 1, Extension::reflect), gw); break;
+        case Boundary::constant:
+          if (i < 0 || i >= ax.n) out.fill += gw;
+          else out.add(i, gw);
+          break;
+      }
+    }
+  }
+  row = std::move(out);
+}
+
+// One output sample's row: the kernel's weights at p, prefiltered or not,
+// then smoothed when the axis filter says so.
 void kernel_row(const AxisMap& axis, const Kernel& kernel, Boundary boundary, double p, double zoom,
-                std::vector<double>& w, Row& row) {
+                const std::vector<double>& gauss, std::vector<double>& w, Row& row) {
   w.resize(static_cast<std::size_t>(kernel.support(zoom)));
   const std::int64_t first = kernel.weights_at(p, zoom, w.data());
   if (const std::optional<Prefilter> f = kernel.prefilter())
     prefiltered_row(axis, *f, boundary, first, w.data(), static_cast<int>(w.size()), row);
   else
     direct_row(axis, boundary, first, w.data(), static_cast<int>(w.size()), row);
+  if (!gauss.empty()) smooth_row(axis, boundary, gauss, row);
 }
 
 }  // namespace
 
+int table_taps(const Kernel& kernel, const AxisFilter& filter, double zoom) {
+  const std::int64_t taps = (filter.kind == AxisFilter::Kind::box ? box_kernel().table_taps(zoom) : kernel.table_taps(zoom)) +
+                            2 * static_cast<std::int64_t>(filter.radius);
+  return static_cast<int>(std::min<std::int64_t>(taps, INT32_MAX));
+}
+
 template <class W>
-AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary) {
+AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& interpolator, Boundary boundary,
+                              const AxisFilter& filter) {
   const double zoom = 1.0 / axis.r;
-  AxisTable<W> t = empty_table<W>(axis.n, axis.m, std::min<std::int64_t>(kernel.table_taps(zoom), axis.n));
-  t.identity = axis.identity();
+  const Kernel& kernel = filter.kind == AxisFilter::Kind::box ? box_kernel() : interpolator;
+  const std::vector<double> gauss = filter.kind == AxisFilter::Kind::gauss ? filter.gauss_weights() : std::vector<double>{};
+  AxisTable<W> t = empty_table<W>(axis.n, axis.m, std::min<std::int64_t>(table_taps(interpolator, filter, zoom), axis.n));
+  t.identity = axis.identity() && filter.kind == AxisFilter::Kind::none;
   const bool prefiltered = kernel.prefilter().has_value();
   const auto m = static_cast<std::size_t>(axis.m);
   const auto K = static_cast<std::size_t>(t.max_taps);
@@ -185,17 +231,20 @@ AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundar
       t.ntap[j] = 1;
       continue;
     }
-    kernel_row(axis, kernel, boundary, p, zoom, w, row);
+    kernel_row(axis, kernel, boundary, p, zoom, gauss, w, row);
     store_row(t, j, row, prefiltered);
   }
   return shift_to_stored(std::move(t), axis);
 }
 
 template <class W>
-AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary) {
+AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary,
+                                     const AxisFilter& filter) {
+  if (filter.kind == AxisFilter::Kind::box) throw std::logic_error("coefficient table: no box filter on the general path");
   const std::int64_t g = kernel.margin();
   const std::optional<Prefilter> f = kernel.prefilter();
-  AxisTable<W> t = empty_table<W>(axis.n, axis.n + 2 * g, std::min<std::int64_t>(kernel.table_taps(1.0), axis.n));
+  const std::vector<double> gauss = filter.kind == AxisFilter::Kind::gauss ? filter.gauss_weights() : std::vector<double>{};
+  AxisTable<W> t = empty_table<W>(axis.n, axis.n + 2 * g, std::min<std::int64_t>(table_taps(kernel, filter, 1.0), axis.n));
   t.inside.assign(t.ntap.size(), 1);
   Row row;
   const double one = 1;
@@ -207,6 +256,7 @@ AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, 
       prefiltered_row(axis, *f, boundary, c, &one, 1, row);
     else
       direct_row(axis, boundary, c, &one, 1, row);
+    if (!gauss.empty()) smooth_row(axis, boundary, gauss, row);
     store_row(t, j, row, f.has_value());
   }
   return shift_to_stored(std::move(t), axis);
@@ -245,10 +295,10 @@ AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels) {
 
 template struct AxisTable<float>;
 template struct AxisTable<double>;
-template AxisTable<float> build_axis_table<float>(const AxisMap&, const Kernel&, Boundary);
-template AxisTable<double> build_axis_table<double>(const AxisMap&, const Kernel&, Boundary);
-template AxisTable<float> build_coefficient_table<float>(const AxisMap&, const Kernel&, Boundary);
-template AxisTable<double> build_coefficient_table<double>(const AxisMap&, const Kernel&, Boundary);
+template AxisTable<float> build_axis_table<float>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
+template AxisTable<double> build_axis_table<double>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
+template AxisTable<float> build_coefficient_table<float>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
+template AxisTable<double> build_coefficient_table<double>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
 template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
 template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 

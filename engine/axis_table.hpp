@@ -25,6 +25,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/antialias.hpp"
 #include "engine/geometry.hpp"
 #include "engine/kernel.hpp"
 
@@ -50,8 +51,18 @@ struct AxisTable {
   std::int64_t hi(std::int64_t j) const { return taps(j)[ntap[static_cast<std::size_t>(j)] - 1]; }
 };
 
+// The widest row a table of `kernel` under `filter` can hold at this zoom:
+// the kernel's taps (the box kernel's for a box filter) plus both Gaussian
+// radii (engine/antialias.hpp), before the cap at the axis length.
+int table_taps(const Kernel& kernel, const AxisFilter& filter, double zoom);
+
+// With an axis filter (--antialias): gauss composes the Gaussian with the
+// kernel's row (smoothing first, with the boundary rule, as scipy's
+// gaussian_filter then map_coordinates); box replaces the kernel with the
+// footprint mean (engine/kernels/box.hpp).
 template <class W>
-AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary);
+AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary,
+                              const AxisFilter& filter = {});
 
 // The general (affine) path samples an interpolation-coefficient volume
 // extended by kernel.margin() voxels on each side of every axis: the samples
@@ -62,8 +73,11 @@ AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& kernel, Boundar
 // [-margin, n+margin). Output j of this table is coefficient j - margin;
 // with --boundary constant, coverage(j) < 1 where the fill value
 // contributes.
+// A gauss filter smooths the samples before the prefilter; a box filter has
+// no coefficient form (std::logic_error: the planner refuses it first).
 template <class W>
-AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary);
+AxisTable<W> build_coefficient_table(const AxisMap& axis, const Kernel& kernel, Boundary boundary,
+                                     const AxisFilter& filter = {});
 
 // RGB24/RGBA32: a row of n voxels of C interleaved channels is a row of n*C
 // samples; output j, channel c reads input taps idx*C + c with the same
@@ -73,10 +87,10 @@ AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels);
 
 extern template struct AxisTable<float>;
 extern template struct AxisTable<double>;
-extern template AxisTable<float> build_axis_table<float>(const AxisMap&, const Kernel&, Boundary);
-extern template AxisTable<double> build_axis_table<double>(const AxisMap&, const Kernel&, Boundary);
-extern template AxisTable<float> build_coefficient_table<float>(const AxisMap&, const Kernel&, Boundary);
-extern template AxisTable<double> build_coefficient_table<double>(const AxisMap&, const Kernel&, Boundary);
+extern template AxisTable<float> build_axis_table<float>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
+extern template AxisTable<double> build_axis_table<double>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
+extern template AxisTable<float> build_coefficient_table<float>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
+extern template AxisTable<double> build_coefficient_table<double>(const AxisMap&, const Kernel&, Boundary, const AxisFilter&);
 extern template AxisTable<float> interleave_channels<float>(const AxisTable<float>&, int);
 extern template AxisTable<double> interleave_channels<double>(const AxisTable<double>&, int);
 

@@ -56,6 +56,10 @@ public:
   // One phrase for the report, e.g. "cubic B-spline (order 3)".
   virtual std::string describe() const = 0;
   virtual Combine combine() const { return Combine::weights; }
+  // Whether every output value is one of the input values (nearest, and
+  // votes): --antialias auto then leaves the kernel alone, since it was
+  // chosen to keep values (labels, masks) as they are.
+  virtual bool keeps_values() const { return false; }
   // The boundary rule when --boundary is not given.
   virtual Boundary default_boundary() const = 0;
   // Consecutive input samples one evaluation reads, at this zoom.

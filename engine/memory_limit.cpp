@@ -58,8 +58,10 @@ std::uint64_t planning_bytes(const ResampleSetup& s) {
     const AxisMap& a = s.grid.axis[k];
     // The widest of the axis's table and the general path's coefficient
     // table (zoom 1), from the kernel.
-    const int taps = std::max(s.kernel->table_taps(a.r > 0 ? 1.0 / a.r : 1.0), s.kernel->table_taps(1.0));
-    const std::uint64_t entry = sat_add(sat_mul(static_cast<std::uint64_t>(taps), 16), 48);
+    const int taps = std::max(table_taps(*s.kernel, s.filter[static_cast<std::size_t>(k)], a.r > 0 ? 1.0 / a.r : 1.0),
+                              table_taps(*s.kernel, s.filter[static_cast<std::size_t>(k)], 1.0));
+    const std::uint64_t width = std::min(static_cast<std::uint64_t>(taps), static_cast<std::uint64_t>(a.n));
+    const std::uint64_t entry = sat_add(sat_mul(width, 16), 48);
     std::uint64_t entries = sat_add(sat_add(static_cast<std::uint64_t>(a.m), static_cast<std::uint64_t>(a.n)), 64);
     if (k == 0) entries = sat_mul(entries, static_cast<std::uint64_t>(std::max(1, s.channels)));
     total = sat_add(total, sat_mul(sat_mul(entries, entry), 2));

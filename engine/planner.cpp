@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "engine/planner.hpp"
 
+#include <cmath>
 #include <thread>
 
 #include "engine/general_resampler.hpp"
@@ -65,6 +66,27 @@ std::string general_how(const GeneralMemory& g, const GeneralSetup& s) {
   return how + g.source_why;
 }
 
+// The filter of each axis the tables are built along: the output axes (the
+// reduction is the axis map's step), or on the general path the input axes
+// (the RMS extent of an output voxel along each, from the voxel map).
+std::array<AxisFilter, 3> axis_filters(const ResampleRequest& q) {
+  std::array<AxisFilter, 3> f;
+  for (std::size_t a = 0; a < 3; ++a) {
+    double k = std::fabs(q.setup.grid.axis[a].r);
+    if (!q.separable) {
+      const Mat4& v = q.voxel_map;
+      k = std::sqrt(v[a][0] * v[a][0] + v[a][1] * v[a][1] + v[a][2] * v[a][2]);
+    }
+    // auto leaves a kernel that keeps values alone (nearest: labels, masks).
+    const bool keep = q.antialias == Antialias::automatic && q.setup.kernel->keeps_values();
+    f[a] = axis_filter(keep ? Antialias::off : q.antialias, k);
+    if (!q.separable && f[a].kind == AxisFilter::Kind::box)
+      throw Error(ExitCode::usage, "--antialias box: an output voxel of the general path (a rotation or oblique "
+                                   "grid) has no box footprint along the input axes; use --antialias gauss (or auto)");
+  }
+  return f;
+}
+
 }  // namespace
 
 const char* to_string(ResamplePath p) { return p == ResamplePath::separable ? "separable" : "general"; }
@@ -76,13 +98,14 @@ ResamplePlan plan_resample(const ResampleRequest& q) {
                                      ": a voting kernel, which neither path runs yet");
   ResamplePlan p;
   p.setup = q.setup;
+  p.setup.filter = axis_filters(q);
   p.path = q.separable ? ResamplePath::separable : ResamplePath::general;
   const int threads = effective_threads(q.threads);
   LimitPolicy policy;
   policy.given = q.memory_limit;
   policy.default_limit = kDefaultMemoryLimit;
   policy.ceiling = default_limit_ceiling();
-  policy.planning_bytes = planning_bytes(q.setup);
+  policy.planning_bytes = planning_bytes(p.setup);
   if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
 
   if (p.path == ResamplePath::separable) {

@@ -7,7 +7,8 @@
 //   path     separable (one axis map per axis: engine/pipeline.hpp) or
 //            general (any affine voxel map: engine/general_resampler.hpp),
 //            as the target planner found (engine/target.hpp);
-//   tables   the weight tables, built once from the kernel
+//   filters  the antialiasing filter of each axis (engine/antialias.hpp);
+//   tables   the weight tables, built once from the kernel and the filters
 //            (engine/kernel.hpp, engine/axis_table.hpp);
 //   shape    threads, tokens, block depth, tiles, the general path's store
 //            (engine/memory_plan.hpp, engine/general_plan.hpp), within the
@@ -34,7 +35,8 @@
 namespace respace {
 
 struct ResampleRequest {
-  ResampleSetup setup;           // grid, kernel, boundary, fill, types
+  ResampleSetup setup;           // grid, kernel, boundary, fill, types (setup.filter is the planner's)
+  Antialias antialias = Antialias::automatic;  // --antialias (engine/antialias.hpp)
   bool separable = true;         // TargetPlan::separable
   Mat4 voxel_map = identity4();  // output index -> input (crop) index; the general path's
   int threads = 0;               // 0: every core
@@ -86,7 +88,8 @@ struct ResamplePlan {
   std::size_t output_chunks = 0;  // the output gzip sink.s chunk pool capacity (io/byte_sink.hpp)
 };
 
-// Throws Error(usage) for a kernel no path runs, Error(memory_limit) when
+// Throws Error(usage) for a kernel no path runs (or --antialias box on the
+// general path), Error(memory_limit) when
 // nothing fits (with the limit that would).
 ResamplePlan plan_resample(const ResampleRequest& request);
 

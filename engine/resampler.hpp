@@ -10,11 +10,13 @@
 // reentrant); it uses the calling thread's oneTBB arena.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "engine/antialias.hpp"
 #include "engine/geometry.hpp"
 #include "engine/kernel.hpp"
 #include "engine/kernels/linear.hpp"
@@ -29,6 +31,10 @@ struct ResampleSetup {
   GridPlan grid;
   const Kernel* kernel = &linear_kernel();  // a static: engine/kernels/
   Boundary boundary = Boundary::nearest;    // kernel->default_boundary() unless --boundary
+  // --antialias, per axis (engine/antialias.hpp), set by the planner: along
+  // the output axes on the separable path, along the input axes in the
+  // general path's coefficient pass.
+  std::array<AxisFilter, 3> filter{};
   double fill = 0;
   int in_datatype = 16;  // DT_FLOAT32
   bool in_swap = false;

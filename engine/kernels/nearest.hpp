@@ -14,6 +14,7 @@ public:
   const char* name() const override { return "nearest"; }
   std::string describe() const override { return "nearest (order 0)"; }
   Boundary default_boundary() const override { return Boundary::nearest; }
+  bool keeps_values() const override { return true; }
   int support(double) const override { return 1; }
   void weights(const double* p, std::size_t count, double, std::int64_t* first, double* w) const override {
     for (std::size_t i = 0; i < count; ++i) {

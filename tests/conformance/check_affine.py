@@ -767,6 +767,82 @@ def case_source(rel, order, boundary):
                    ", ".join(f"{e:.2g}" for e in errs) + " of range")
 
 
+def shrink_setup(d, seed):
+    """SOURCE_SHAPE input, the 30-degree tilt of case_source, and a REF grid
+    whose voxels are 3x, 2.2x and 1.4x the input's: (inp, data, V, refp)."""
+    inp, data, ih = float_input(d, seed, shape=SOURCE_SHAPE)
+    A = header_affine(ih)
+    W = source_relation("tilt30")
+    write_plain(os.path.join(d, "w.txt"), W)
+    refp = os.path.join(d, "ref.nii.gz")
+    ref_shape = (53, 72, 114)
+    sform = A @ np.diag([3.0, 2.2, 1.4, 1.0])  # same corner, coarser voxels
+    write_nifti(refp, build_header(ref_shape, np.int16, sform, sform),
+                np.zeros(ref_shape, np.int16))
+    V = np.linalg.inv(A) @ W @ header_affine(read_raw_header(refp))
+    return inp, data, V, refp
+
+
+def case_shrink(mode, order, boundary):
+    """The general path shrinking (a 30-degree tilt onto voxels 3x, 2.2x and
+    1.4x the input's): --antialias MODE smooths along the input axes in the
+    coefficient pass with k per input axis = the RMS extent of an output
+    voxel along it, sqrt(sum_b V[a][b]^2): the reference is
+    scipy.ndimage.gaussian_filter (sigma = sqrt((k^2-1)/(8 ln 2)) where the
+    mode applies: gauss k > 1, auto k >= 2; truncate 4, the boundary's mode)
+    then affine_transform. Ring and temporary file give the same bytes."""
+    d = fresh_dir(f"shrink_{mode}_o{order}_{boundary}")
+    inp, data, V, refp = shrink_setup(d, 420 + order)
+    k = np.sqrt((V[:3, :3] ** 2).sum(axis=1))
+    on = (k > 1) if mode == "gauss" else (k >= 2)
+    sigma = np.where(on, np.sqrt(np.maximum(k * k - 1, 0) / (8 * np.log(2))), 0.0)
+    smooth = ndimage.gaussian_filter(data.astype(np.float64), sigma, mode=boundary,
+                                     cval=0.0, truncate=4.0)
+    probs, outs, errs = [], {}, []
+    # 44M: too little for the ring of this tilt (orders 0-1 need fewer planes)
+    for source, limit in (("ring", []), ("temp_file", ["--memory-limit", "44M"])):
+        out = os.path.join(d, f"out_{source}.nii")
+        args = [inp, out, "--like", refp, "--affine", os.path.join(d, "w.txt"),
+                "--order", order, "--boundary", boundary, "--threads", "2"] + limit
+        if mode != "auto":
+            args += ["--antialias", mode]
+        p, j = run_json(args, d)
+        probs += [f"{source}: {x}" for x in p]
+        if j is None:
+            continue
+        axes = j["plan"].get("antialias", {}).get("axes", [])
+        got_k = np.array([a.get("k", np.nan) for a in axes], float)
+        if got_k.shape != (3,) or np.max(np.abs(got_k - k)) > 1e-6 * k.max():
+            probs.append(f"{source}: antialias k {got_k.tolist()}, expected {k.tolist()}")
+        if j["plan"].get("general_input") != source:
+            probs.append(f"{source}: plan.general_input {j['plan'].get('general_input')!r}")
+        img, got, oh = load_out(out)
+        outs[source] = read_bytes(out)
+        p, err, _ = compare_float(got, smooth, V, order, boundary, None, f"{source}: ")
+        probs += p
+        errs.append(err)
+    if len(outs) == 2 and outs["ring"] != outs["temp_file"]:
+        probs.append("the ring's output bytes differ from the temporary file's")
+    return probs, (f"k {np.round(k, 3).tolist()}, sigma {np.round(sigma, 3).tolist()}; max err " +
+                   ", ".join(f"{e:.2g}" for e in errs) + " of range")
+
+
+def case_box_refused():
+    """--antialias box has no form on the general path: exit 2, a message
+    that says so, no output."""
+    d = fresh_dir("shrink_box_refused")
+    inp, data, V, refp = shrink_setup(d, 430)
+    out = os.path.join(d, "out.nii")
+    rc, so, se = run_respace([inp, out, "--like", refp, "--affine", os.path.join(d, "w.txt"),
+                              "--antialias", "box"])
+    probs = []
+    if rc != 2 or "box" not in se or "general path" not in se:
+        probs.append(f"exit {rc} (expected 2), stderr {tail(se)}")
+    if os.path.exists(out):
+        probs.append("an output was written")
+    return probs
+
+
 def all_cases():
     cases = []
     for rel in RELATIONS:
@@ -805,6 +881,13 @@ def all_cases():
          lambda: case_source("swap_xz", 1, "nearest")),
         ("source_ring_and_file_tilt30_o3_mirror",
          lambda: case_source("tilt30", 3, "mirror")),
+        ("antialias_box_refused_on_the_general_path", case_box_refused),
+    ] + [
+        (f"antialias_{mode}_shrink_o{order}_{b}",
+         lambda m=mode, o=order, b=b: case_shrink(m, o, b))
+        for mode, order, b in (("auto", 1, "nearest"), ("auto", 3, "mirror"),
+                               ("gauss", 0, "reflect"), ("gauss", 1, "constant"),
+                               ("gauss", 2, "mirror"), ("gauss", 3, "nearest"))
     ]
     return cases
 

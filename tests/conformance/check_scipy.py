@@ -47,8 +47,17 @@ Contract implemented by the reference below:
   reflect case here keeps its axes at 8 voxels or more.
   The streamed result must not depend on the block depth (hidden option
   --block-planes N) nor on --threads: decompressed outputs byte-identical.
+  --antialias (README "Shrinking"): on each axis with k = r > 1, gauss is
+  scipy.ndimage.gaussian_filter(sigma = sqrt((k^2-1)/(8 ln 2)), mode = the
+  boundary's ('constant' with cval = fill), truncate=4.0) applied before
+  the interpolation above; auto (the default) is gauss where k >= 2,
+  except at order 0 (nearest keeps values); box replaces the interpolation
+  on those axes by the exact mean over the output voxel's footprint
+  [p - k/2, p + k/2] (fractional weights, the boundary rule beyond the
+  edges), derived here from that definition.
 """
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -213,11 +222,68 @@ def default_boundary(order):
     return "nearest" if order <= 1 else "mirror"
 
 
-def reference(vol, pl, order, boundary=None, fill=0.0):
+FILTER_MODE = {"nearest": "nearest", "mirror": "mirror", "reflect": "reflect",
+               "constant": "constant"}
+
+
+def antialias_sigmas(pl, mode, order):
+    """--antialias gauss/auto: sigma per axis (0: none), from k = r; auto
+    leaves order 0 (nearest keeps values) alone."""
+    if mode == "auto" and order == 0:
+        mode = "off"
+    sig = []
+    for (_, r, _) in pl:
+        k = abs(r)
+        on = mode == "gauss" and k > 1 or mode == "auto" and k >= 2
+        sig.append(float(np.sqrt((k * k - 1) / (8 * np.log(2)))) if on else 0.0)
+    return sig
+
+
+def footprint_mean(vol, axis, pos, k, boundary, fill):
+    """The mean of VOL over [p - k/2, p + k/2] along AXIS for each p (voxel i
+    covers [i - 1/2, i + 1/2]), beyond the edges the boundary rule."""
+    n = vol.shape[axis]
+    W = np.zeros((len(pos), n))
+    fill_w = np.zeros(len(pos))
+    for j, p in enumerate(pos):
+        lo, hi = p - k / 2, p + k / 2
+        for i in range(int(np.floor(lo)) - 1, int(np.ceil(hi)) + 2):
+            w = max(0.0, min(hi, i + 0.5) - max(lo, i - 0.5)) / k
+            if w == 0:
+                continue
+            e, ok = extend_index(np.array([i]), n, boundary)
+            if ok[0]:
+                W[j, e[0]] += w
+            else:
+                fill_w[j] += w
+    moved = np.moveaxis(vol, axis, 0)
+    out = np.tensordot(W, moved, axes=(1, 0))
+    out += fill_w.reshape((-1,) + (1,) * (moved.ndim - 1)) * fill
+    return np.moveaxis(out, 0, axis)
+
+
+def reference(vol, pl, order, boundary=None, fill=0.0, antialias="auto"):
     """Resample one 3-D float64 volume at the SPEC positions."""
     boundary = boundary or default_boundary(order)
     n = vol.shape
     pos = [a + np.arange(m) * r for (m, r, a) in pl]
+    if antialias == "box":
+        box = [abs(r) > 1 for (_, r, _) in pl]
+        assert order <= 1 or not any(box), "box cases interpolate at orders 0-1"
+        for k in range(3):
+            if box[k]:
+                vol = footprint_mean(vol, k, pos[k], abs(pl[k][1]), boundary, fill)
+        # The box axes are done: their samples sit at integer positions now.
+        pl = [(m, 1.0, 0.0) if box[k] else pl[k] for k, (m, _, _) in enumerate(pl)]
+        ref, _ = reference(vol, pl, order, boundary, fill, "off")
+        inside = [(p >= -0.5) & (p <= nk - 0.5) for p, nk in zip(pos, n)]
+        mask = inside[0][:, None, None] & inside[1][None, :, None] & \
+            inside[2][None, None, :]
+        return np.where(mask, ref, fill), pos
+    sig = antialias_sigmas(pl, antialias, order)
+    if any(sig):
+        vol = ndimage.gaussian_filter(vol, sig, mode=FILTER_MODE[boundary],
+                                      cval=fill, truncate=4.0)
     if order == 0:
         # derived by hand, not from map_coordinates (exact .5 ties, p = n-0.5)
         ext = [extend_index(np.floor(p + 0.5).astype(np.int64), nk, boundary)
@@ -396,7 +462,7 @@ def load_output(fname):
 def resample_case(name, data, hdr, args, targets=None, size=None, grid="center",
                   order=1, out_ext=".nii.gz", in_ext=".nii.gz", members=1,
                   extension=b"", int_tie_window=None, check_scaled=False,
-                  boundary=None, fill=0.0):
+                  boundary=None, fill=0.0, antialias="auto"):
     """Write input, run respace, check shape/dtype/geometry/values/file.
     BOUNDARY / FILL only shape the reference: the caller puts the matching
     --boundary / --fill (or leaves them to their defaults) in ARGS."""
@@ -439,7 +505,7 @@ def resample_case(name, data, hdr, args, targets=None, size=None, grid="center",
     trailing = list(np.ndindex(*src.shape[3:]))
     for v in trailing:
         sv, gv = src[(Ellipsis,) + v], got_all[(Ellipsis,) + v]
-        ref, pos = reference(sv, pl, order, boundary, fill)
+        ref, pos = reference(sv, pl, order, boundary, fill, antialias)
         label = f"vol {list(v)}: " if len(trailing) > 1 else ""
         if dt.kind in "iu" and not check_scaled:
             probs += check_int_values(gv, ref, dt, window, label)
@@ -946,6 +1012,111 @@ def case_block_planes(label, req, targets, boundary):
     return probs
 
 
+# ---- --antialias -----------------------------------------------------------
+# An oblique 0.1 mm volume long enough in z for a 10x reduction.
+AA_GEOM = dict(GEOMS["oblique"], shape=(26, 22, 60))
+AA_TARGETS = {"mixed": (0.15, 0.2, 0.37), "k10": (0.2, 0.1, 1.0)}
+
+
+def aa_input(seed, noise=True):
+    """Noisy data: most of its energy above the output Nyquist, so a missing
+    or wrong filter shows."""
+    g = AA_GEOM
+    data = smooth_field(g["shape"], seed, -40, 120)
+    if noise:
+        data += 30 * np.random.default_rng(seed).standard_normal(g["shape"])
+    return data.astype(np.float32), build_header(g["shape"], np.float32, g)
+
+
+def case_antialias(mode, order, boundary, req, grid="center", fill=7.5):
+    """--antialias MODE against the reference: gauss (k 1.5, 2, 3.7 or 2, 1,
+    10 per axis), box (the footprint mean), auto (gauss from k 2 on)."""
+    data, hdr = aa_input(200 + order)
+    t = AA_TARGETS[req]
+    args = ["--spacing"] + [repr(x) for x in t] + ["--order", str(order),
+            "--boundary", boundary, "--fill", repr(fill), "--grid", grid]
+    if mode != "auto":
+        args += ["--antialias", mode]
+    return resample_case(f"aa_{mode}_{req}_{boundary}_{grid}_o{order}", data, hdr,
+                         args, t, None, grid, order, boundary=boundary,
+                         fill=fill, antialias=mode)
+
+
+def case_antialias_json():
+    """--json says, per axis, k, the filter and sigma (or the width)."""
+    data, hdr = aa_input(210)
+    inp = fresh("aa_json_in.nii.gz")
+    write_nifti(inp, hdr, data)
+    probs = []
+    for mode, expect in (("auto", ["none", "gauss", "gauss"]),
+                         ("gauss", ["gauss", "gauss", "gauss"]),
+                         ("box", ["box", "box", "box"]),
+                         ("off", ["none", "none", "none"])):
+        rc, so, se = run_respace([inp, fresh("aa_json_out.nii"), "--spacing",
+                                  "0.15", "0.2", "0.37", "--antialias", mode,
+                                  "--dry-run", "--json"])
+        if rc != 0:
+            probs.append(f"{mode}: exit {rc}: {tail(se)}")
+            continue
+        aa = json.loads(so)["plan"].get("antialias", {})
+        got = [a.get("filter") for a in aa.get("axes", [])]
+        if aa.get("mode") != mode or got != expect:
+            probs.append(f"{mode}: antialias {aa!r}, expected filters {expect}")
+        for a, k in zip(aa.get("axes", []), (1.5, 2.0, 3.7)):
+            if abs(a.get("k", 0) - k) > 1e-6 * k:  # spacings are float32 in the header
+                probs.append(f"{mode}: k {a.get('k')} != {k}")
+            if a.get("filter") == "gauss":
+                k = a["k"]
+                sigma = np.sqrt((k * k - 1) / (8 * np.log(2)))
+                if abs(a.get("sigma", 0) - sigma) > 1e-9 or \
+                        a.get("radius") != int(4 * sigma + 0.5):
+                    probs.append(f"{mode}: sigma/radius {a} for k {k}")
+    return probs
+
+
+def case_antialias_blocks():
+    """gauss at k 10 along z (a halo of 17 planes a side): the streamed
+    result must not depend on --block-planes or --threads."""
+    data, hdr = aa_input(220)
+    base = ["--spacing", "0.2", "0.1", "1.0", "--order", "3", "--antialias",
+            "gauss"]
+    blobs, probs = {}, []
+    for key, extra in {"b1": ["--block-planes", "1"], "b3": ["--block-planes", "3"],
+                       "t1": ["--threads", "1"], "t3_b2": ["--threads", "3",
+                                                         "--block-planes", "2"],
+                       "default": []}.items():
+        name = f"aa_blocks_{key}"
+        probs += [f"{key}: {p}" for p in resample_case(
+            name, data, hdr, base + extra, AA_TARGETS["k10"], None, "center", 3,
+            antialias="gauss")]
+        out = path(f"{name}_out.nii.gz")
+        if os.path.exists(out):
+            blobs[key] = read_bytes(out)
+    probs += [f"{k}: output differs from --block-planes 1" for k, b in blobs.items()
+              if "b1" in blobs and b != blobs["b1"]]
+    return probs
+
+
+def antialias_cases():
+    cases = []
+    for order in (0, 1, 2, 3):
+        for b in BOUNDARIES:
+            for req in ("mixed", "k10"):
+                cases.append((f"antialias_gauss_{req}_{b}_o{order}",
+                              lambda o=order, b=b, r=req: case_antialias("gauss", o, b, r)))
+    for order in (0, 1):
+        for b in BOUNDARIES:
+            for grid in ("center", "fov"):
+                cases.append((f"antialias_box_{b}_{grid}_o{order}",
+                              lambda o=order, b=b, g=grid: case_antialias("box", o, b, "mixed", g)))
+    cases += [(f"antialias_auto_{req}_o{o}",
+               lambda o=o, r=req: case_antialias("auto", o, default_boundary(o), r))
+              for o in (0, 1, 3) for req in ("mixed", "k10")]
+    cases += [("antialias_json", case_antialias_json),
+              ("antialias_blocks_threads_k10", case_antialias_blocks)]
+    return cases
+
+
 # ---- failures -------------------------------------------------------------
 REQ = ["--x-spacing", "0.15"]  # a valid request, so only the tested fault remains
 
@@ -1060,7 +1231,7 @@ def body_memory_too_small(d, inp):
 
 
 def all_cases():
-    cases = grid_cases() + boundary_cases()
+    cases = grid_cases() + boundary_cases() + antialias_cases()
     cases += [
         ("defaults_center_linear_size_fov_xyz_alias", case_defaults),
         ("identity_same_spacing_o1",

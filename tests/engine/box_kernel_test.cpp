@@ -20,7 +20,7 @@
 namespace respace {
 namespace {
 
-class BoxKernel final : public Kernel {
+class TwoTapBox final : public Kernel {
 public:
   const char* name() const override { return "box2"; }
   std::string describe() const override { return "2-tap box (test only)"; }
@@ -34,7 +34,7 @@ public:
   }
 };
 
-const BoxKernel kBox;
+const TwoTapBox kBox;
 
 struct Volume {
   std::int64_t n[3];
