@@ -112,8 +112,11 @@ private:
   // Per-thread: one row of output values and the kernel's weights along it.
   struct RowScratch {
     std::vector<W> row;
-    std::vector<double> p[3], q[3], w[3];
+    std::vector<double> q[3], w[3];
     std::vector<std::int64_t> first[3];
+    std::vector<unsigned char> inside;
+    std::vector<W> cw[3];            // one voxel's nonzero weights per axis, as W
+    std::vector<std::int64_t> ci[3]; // and their offsets
   };
 
   // Output planes per tile for a block of `planes` planes cut into `tiles`
@@ -134,10 +137,14 @@ private:
     const auto count = static_cast<std::size_t>(x1 - x0);
     rs.row.resize(count * static_cast<std::size_t>(C_));
     for (int a = 0; a < 3; ++a) {
-      rs.p[a].resize(count);
       rs.q[a].resize(count);
       rs.first[a].resize(count);
       rs.w[a].resize(count * static_cast<std::size_t>(taps_));
+    }
+    rs.inside.resize(count);
+    for (int a = 0; a < 3; ++a) {
+      rs.cw[a].resize(static_cast<std::size_t>(taps_));
+      rs.ci[a].resize(static_cast<std::size_t>(taps_));
     }
     ZSpan span;
     for (std::int64_t j = y0; j < y1; ++j)
@@ -161,7 +168,7 @@ private:
 
   // Output voxels [x0, x1) of row j of plane k into rs.row; widens `span` by
   // the coefficient planes they read. N: the kernel's support when it is
-  // 1-4 (the taps unroll), 0 for any other.
+  // 1-4 (the taps unroll and stay in registers), 0 for any other.
   template <int N, class Planes>
   void sample_row(const Planes& src, std::int64_t j, std::int64_t k, std::int64_t x0, std::int64_t x1,
                   RowScratch& rs, ZSpan& span) const {
@@ -169,53 +176,106 @@ private:
     const Mat4& v = s_.voxel_map;
     const W fill = static_cast<W>(s_.base.fill);
     const auto count = static_cast<std::size_t>(x1 - x0);
-    for (int a = 0; a < 3; ++a) {
-      double* p = rs.p[a].data();
-      double* q = rs.q[a].data();  // p where the weights are used; -1 where fill is (any finite index would do)
-      const double hi = static_cast<double>(n_[a]) - 0.5;
-      for (std::int64_t i = x0; i < x1; ++i) {
-        p[i - x0] = v[a][0] * static_cast<double>(i) + v[a][1] * static_cast<double>(j) +
-                    v[a][2] * static_cast<double>(k) + v[a][3];
-        q[i - x0] = p[i - x0] >= -0.5 && p[i - x0] <= hi ? p[i - x0] : -1.0;
-      }
-      kernel_.weights(q, count, 1.0, rs.first[a].data(), rs.w[a].data());
-    }
+    // The positions along the row, axis by axis: q = p inside the field of
+    // view, -1 (any finite index) where the voxel is fill; then the weights
+    // of each axis for the whole row in one call.
+    unsigned char* const inside = rs.inside.data();
+    double* const q0 = rs.q[0].data();
+    double* const q1 = rs.q[1].data();
+    double* const q2 = rs.q[2].data();
+    const double h0 = static_cast<double>(n_[0]) - 0.5, h1 = static_cast<double>(n_[1]) - 0.5,
+                 h2 = static_cast<double>(n_[2]) - 0.5;
+    const double dj = static_cast<double>(j), dk = static_cast<double>(k);
     for (std::size_t i = 0; i < count; ++i) {
-      W* dst = rs.row.data() + i * static_cast<std::size_t>(C_);
-      bool inside = true;
-      for (int a = 0; a < 3; ++a) {
-        const double p = rs.p[a][i];
-        inside = inside && p >= -0.5 && p <= static_cast<double>(n_[a]) - 0.5;
-      }
-      if (!inside) {
+      const double di = static_cast<double>(x0 + static_cast<std::int64_t>(i));
+      const double p0 = v[0][0] * di + v[0][1] * dj + v[0][2] * dk + v[0][3];
+      const double p1 = v[1][0] * di + v[1][1] * dj + v[1][2] * dk + v[1][3];
+      const double p2 = v[2][0] * di + v[2][1] * dj + v[2][2] * dk + v[2][3];
+      const bool in = p0 >= -0.5 && p0 <= h0 && p1 >= -0.5 && p1 <= h1 && p2 >= -0.5 && p2 <= h2;
+      inside[i] = static_cast<unsigned char>(in);
+      q0[i] = in ? p0 : -1.0;
+      q1[i] = in ? p1 : -1.0;
+      q2[i] = in ? p2 : -1.0;
+    }
+    for (int a = 0; a < 3; ++a) kernel_.weights(rs.q[a].data(), count, 1.0, rs.first[a].data(), rs.w[a].data());
+    const std::int64_t* const f0 = rs.first[0].data();
+    const std::int64_t* const f1 = rs.first[1].data();
+    const std::int64_t* const f2 = rs.first[2].data();
+    const double* const w0 = rs.w[0].data();
+    const double* const w1 = rs.w[1].data();
+    const double* const w2 = rs.w[2].data();
+    W* const row = rs.row.data();
+    // One voxel's taps of nonzero weight (a zero weight never reads its
+    // sample, so a NaN there stays out), in order, as W, with their
+    // offsets: the loops below then run without a test per tap.
+    constexpr int kFixed = N > 0 ? N : 1;
+    W fcx[kFixed], fcy[kFixed], fcz[kFixed];
+    std::int64_t fox[kFixed], foy[kFixed], foz[kFixed];
+    W* const cx = N > 0 ? fcx : rs.cw[0].data();
+    W* const cy = N > 0 ? fcy : rs.cw[1].data();
+    W* const cz = N > 0 ? fcz : rs.cw[2].data();
+    std::int64_t* const ox = N > 0 ? fox : rs.ci[0].data();
+    std::int64_t* const oy = N > 0 ? foy : rs.ci[1].data();
+    std::int64_t* const oz = N > 0 ? foz : rs.ci[2].data();
+    std::int64_t lo = span.lo, hi = span.hi;
+    for (std::size_t i = 0; i < count; ++i) {
+      W* const dst = row + i * static_cast<std::size_t>(C_);
+      if (!inside[i]) {
         std::fill(dst, dst + C_, fill);
         continue;
       }
-      const std::int64_t fx = rs.first[0][i] + g_, fy = rs.first[1][i] + g_, fz = rs.first[2][i] + g_;
-      const double* wx = rs.w[0].data() + i * static_cast<std::size_t>(taps);
-      const double* wy = rs.w[1].data() + i * static_cast<std::size_t>(taps);
-      const double* wz = rs.w[2].data() + i * static_cast<std::size_t>(taps);
-      span.lo = std::min(span.lo, fz);
-      span.hi = std::max(span.hi, fz + taps - 1);
+      const std::int64_t fx = f0[i] + g_, fy = f1[i] + g_, fz = f2[i] + g_;
+      const double* const wx = w0 + i * static_cast<std::size_t>(taps);
+      const double* const wy = w1 + i * static_cast<std::size_t>(taps);
+      const double* const wz = w2 + i * static_cast<std::size_t>(taps);
+      lo = std::min(lo, fz);
+      hi = std::max(hi, fz + taps - 1);
+      if constexpr (N == 1) {
+        // One tap: test its weight as it comes (cheaper than compacting).
+        for (int c = 0; c < C_; ++c) {
+          W sum = 0;
+          for (int tz = 0; tz < N; ++tz) {
+            if (wz[tz] == 0.0) continue;
+            const W* pz = src.at(fz + tz) + c;
+            W sy = 0;
+            for (int t = 0; t < N; ++t) {
+              if (wy[t] == 0.0) continue;
+              const W* py = pz + (fy + t) * row_;
+              W sx = 0;
+              for (int u = 0; u < N; ++u)
+                if (wx[u] != 0.0) sx += static_cast<W>(wx[u]) * py[(fx + u) * C_];
+              sy += static_cast<W>(wy[t]) * sx;
+            }
+            sum += static_cast<W>(wz[tz]) * sy;
+          }
+          dst[c] = sum;
+        }
+        continue;
+      }
+      int nx = 0, ny = 0, nz = 0;
+      for (int t = 0; t < taps; ++t) {
+        if (wx[t] != 0.0) cx[nx] = static_cast<W>(wx[t]), ox[nx++] = (fx + t) * C_;
+        if (wy[t] != 0.0) cy[ny] = static_cast<W>(wy[t]), oy[ny++] = (fy + t) * row_;
+        if (wz[t] != 0.0) cz[nz] = static_cast<W>(wz[t]), oz[nz++] = fz + t;
+      }
       for (int c = 0; c < C_; ++c) {
         W sum = 0;
-        for (int tz = 0; tz < taps; ++tz) {
-          if (wz[tz] == 0.0) continue;
-          const W* pz = src.at(fz + tz);
+        for (int tz = 0; tz < nz; ++tz) {
+          const W* pz = src.at(oz[tz]) + c;
           W sy = 0;
-          for (int t = 0; t < taps; ++t) {
-            if (wy[t] == 0.0) continue;
-            const W* py = pz + (fy + t) * row_ + c;
+          for (int t = 0; t < ny; ++t) {
+            const W* py = pz + oy[t];
             W sx = 0;
-            for (int u = 0; u < taps; ++u)
-              if (wx[u] != 0.0) sx += static_cast<W>(wx[u]) * py[(fx + u) * C_];
-            sy += static_cast<W>(wy[t]) * sx;
+            for (int u = 0; u < nx; ++u) sx += cx[u] * py[ox[u]];
+            sy += cy[t] * sx;
           }
-          sum += static_cast<W>(wz[tz]) * sy;
+          sum += cz[tz] * sy;
         }
         dst[c] = sum;
       }
     }
+    span.lo = lo;
+    span.hi = hi;
   }
 
   void merge_output_stats(std::int64_t planes) {
