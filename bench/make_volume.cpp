@@ -3,7 +3,7 @@
 // holding more than one plane, so the demo, the tests and the benchmarks can
 // make volumes of any size (GBs) on a small machine.
 //
-//   respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint8]
+//   respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint16|uint8]
 //                       [--pattern smooth|specimen|noise|zplanes] [--level N]
 //
 // smooth: a sum of slow sinusoids and a bright sphere, integral values
@@ -25,6 +25,7 @@
 #include "io/atomic_file.hpp"
 #include "io/byte_sink.hpp"
 #include "io/error.hpp"
+#include "io/nifti_header.hpp"
 #include "io/nifti_output.hpp"
 
 using namespace respace;
@@ -83,7 +84,7 @@ bool in_specimen(std::int64_t x, std::int64_t y, std::int64_t z, const std::int6
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::cerr << "usage: respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint8] "
+    std::cerr << "usage: respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint16|uint8] "
                  "[--pattern smooth|specimen|noise|zplanes] [--level N]\n";
     return 2;
   }
@@ -101,7 +102,12 @@ int main(int argc, char** argv) {
       else if (k == "--level") level = std::stoi(v);
       else throw Error(ExitCode::usage, "unknown option " + k);
     }
-    const int dt = dtype == "int16" ? DT_INT16 : dtype == "uint8" ? DT_UINT8 : DT_FLOAT32;
+    const int dt = dtype == "int16"    ? DT_INT16
+                   : dtype == "uint16" ? DT_UINT16
+                   : dtype == "uint8"  ? DT_UINT8
+                   : dtype == "float32" ? DT_FLOAT32
+                                        : 0;
+    if (dt == 0) throw Error(ExitCode::usage, "--datatype must be float32, int16, uint16 or uint8, not " + dtype);
 
     nifti_image* nim = nifti_make_new_nim(std::vector<int64_t>{3, n[0], n[1], n[2], 1, 1, 1, 1}.data(), dt, 0);
     if (!nim) throw Error(ExitCode::internal, "nifti_make_new_nim failed");
@@ -132,7 +138,7 @@ int main(int argc, char** argv) {
     sink->write(h.bytes.data(), h.bytes.size());
     const Smooth smooth(n);
     std::vector<double> plane(static_cast<std::size_t>(n[0] * n[1]));
-    std::vector<unsigned char> bytes(plane.size() * static_cast<std::size_t>(dt == DT_FLOAT32 ? 4 : dt == DT_INT16 ? 2 : 1));
+    std::vector<unsigned char> bytes(plane.size() * static_cast<std::size_t>(scalar_bytes(dt)));
     enum class Pattern { sinusoids, specimen, noise, zplanes };
     const Pattern pat = pattern == "noise"      ? Pattern::noise
                         : pattern == "specimen" ? Pattern::specimen
@@ -155,6 +161,7 @@ int main(int argc, char** argv) {
               plane[i] = smooth(x, y, z);
             }
             if (dt == DT_UINT8) plane[i] = std::fabs(plane[i]) / 8;
+            if (dt == DT_UINT16) plane[i] = std::fabs(plane[i]);
           }
       }
       visit_datatype(dt, [&](auto tag) {
