@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "io/byte_sink.hpp"
+#include "io/byte_size.hpp"
 #include "io/error.hpp"
 #include "io/nifti_header.hpp"
 

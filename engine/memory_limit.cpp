@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "engine/axis_table.hpp"
+#include "io/byte_size.hpp"
 
 namespace respace {
 namespace {

@@ -8,6 +8,7 @@
 
 #include "engine/plane_resampler.hpp"
 #include "io/byte_sink.hpp"
+#include "io/byte_size.hpp"
 #include "io/nifti_header.hpp"
 #include "io/error.hpp"
 

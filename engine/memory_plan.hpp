@@ -38,7 +38,6 @@
 
 #include "engine/block_windows.hpp"
 #include "engine/separable_tables.hpp"
-#include "io/byte_size.hpp"
 
 namespace respace {
 
@@ -99,6 +98,5 @@ BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
 
 // Throws Error(memory_limit) naming the limit and the smallest that works.
 MemoryPlan plan_memory(const MemoryRequest& req);
-
 
 }  // namespace respace

@@ -7,6 +7,7 @@
 #include "engine/general_resampler.hpp"
 #include "engine/memory_limit.hpp"
 #include "engine/pipeline.hpp"
+#include "io/byte_size.hpp"
 #include "io/error.hpp"
 
 namespace respace {
