@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -30,13 +31,32 @@ bool same_file(const std::string& a, const std::string& b) {
          sa.st_ino == sb.st_ino;
 }
 
-void check_output_target(const InputVolume& in, const OutputNames& names, bool force) {
+// The output's folder, checked before anything is planned: one line when
+// it is missing, not a folder, or not writable.
+void check_output_folder(const OutputNames& names) {
+  const std::string folder = folder_of(names.image);
+  struct stat st;
+  if (::stat(folder.c_str(), &st) != 0)
+    throw Error(ExitCode::bad_output, names.image + ": the output folder " + folder + " does not exist");
+  if (!S_ISDIR(st.st_mode)) throw Error(ExitCode::bad_output, names.image + ": " + folder + " is not a folder");
+  if (::access(folder.c_str(), W_OK | X_OK) != 0)
+    throw Error(ExitCode::bad_output, names.image + ": the output folder " + folder + " is not writable");
+}
+
+// Returns whether an output file exists (which only --force, or --dry-run,
+// which writes nothing, lets through).
+bool check_output_target(const InputVolume& in, const OutputNames& names, const Options& o) {
+  bool exists = false;
   for (const std::string& out : {names.header, names.image}) {
     if (same_file(out, in.path()) || same_file(out, in.data_path()))
       throw Error(ExitCode::bad_output, out + ": the output would overwrite the input; choose another name");
-    if (name_taken(out) && !force)
-      throw Error(ExitCode::bad_output, out + ": exists; use --force to replace it");
+    if (name_taken(out)) {
+      if (!o.force && !o.dry_run) throw Error(ExitCode::bad_output, out + ": exists; use --force to replace it");
+      exists = true;
+    }
   }
+  check_output_folder(names);
+  return exists;
 }
 
 // The output's bytes must be countable: the product of its dims, channels,
@@ -95,8 +115,8 @@ std::uint64_t peak_rss_bytes() {
 
 JobPlan plan_job(const Options& o) {
   JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {},
-            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false};
-  check_output_target(p.input, p.names, o.force);
+            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false};
+  p.output_exists = check_output_target(p.input, p.names, o);
   p.replace = o.force;
   p.stale = stale_temporaries(folder_of(p.names.image));
   const nifti_image& h = p.input.header();

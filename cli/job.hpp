@@ -36,6 +36,7 @@ struct JobPlan {
   GzipEngine input_engine = GzipEngine::zlib;
   std::vector<std::string> stale;    // temporary files killed runs left beside the output
   bool replace = false;              // --force: an existing output may be replaced
+  bool output_exists = false;        // it does (allowed with --force, or by --dry-run, which writes nothing)
 };
 
 struct JobResult {

@@ -46,7 +46,7 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
   j["input"] = {{"path", p.input.path()}, {"datatype", datatype_name(p.input.datatype())},
                 {"nifti_version", p.input.nifti_version()}, {"volumes", p.input.volumes()}};
   j["output"] = {{"path", o.output}, {"datatype", datatype_name(p.output_datatype)},
-                 {"nifti_version", p.output_version}, {"gzip", p.names.gzip}};
+                 {"nifti_version", p.output_version}, {"gzip", p.names.gzip}, {"exists", p.output_exists}};
   if (p.names.gzip) j["output"]["compression"] = {{"engine", to_string(p.engine)}, {"level", p.level}};
   j["plan"] = {{"dims_in", dims_in},
                {"dims_out", dims_out},

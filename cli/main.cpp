@@ -4,6 +4,7 @@
 // one place that sets the thread count with oneTBB's global_control); an
 // Error that escapes becomes one line on stderr and its exit code.
 #include <iostream>
+#include <string>
 
 #include "cli/batch.hpp"
 #include "cli/json_report.hpp"
@@ -14,6 +15,9 @@ int main(int argc, char** argv) {
   using namespace respace;
   install_cleanup_signal_handlers();
   Options o;  // what was parsed so far, for the JSON error object
+  // --json anywhere: even an error in the options themselves is answered
+  // with the JSON error object.
+  for (int i = 1; i < argc; ++i) o.json = o.json || std::string(argv[i]) == "--json";
   try {
     ParseResult parsed = parse_options(argc, argv);
     if (parsed.print_and_exit) {

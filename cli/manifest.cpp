@@ -41,7 +41,7 @@ JobSpec parse_line(const std::string& line, const std::string& where, const Opti
     po::store(po::command_line_parser(words).options(all_options()).positional(positional_files()).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    line_error(where, e.what());
+    line_error(where, option_error(e));
   }
   for (const auto& [name, value] : vm)
     if (name != "files" && !value.defaulted() && !is_job_option(name))

@@ -41,6 +41,11 @@ void read_job_options(const boost::program_options::variables_map& vm, Options& 
 // Throws Error(usage) when `o` does not say what to resample to.
 void require_grid_request(const Options& o);
 
+// A Boost parse error as one line; an unknown option gets the nearest known
+// one as a suggestion ("unrecognised option '--spacng'; did you mean
+// --spacing?").
+std::string option_error(const boost::program_options::error& e);
+
 // Throws Error(usage) with "what (see respace --help)".
 [[noreturn]] void usage(const std::string& what);
 

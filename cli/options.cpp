@@ -4,6 +4,7 @@
 // to the whole call. parse_options() reads the command line with both.
 #include "cli/options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <vector>
@@ -221,6 +222,46 @@ po::positional_options_description positional_files() {
   return pos;
 }
 
+namespace {
+
+// Levenshtein distance, for suggestions.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string option_error(const po::error& e) {
+  std::string what = e.what();
+  const auto* unknown = dynamic_cast<const po::unknown_option*>(&e);
+  if (!unknown) return what;
+  std::string given = unknown->get_option_name();
+  while (!given.empty() && given[0] == '-') given.erase(0, 1);
+  const std::string name = given.substr(0, given.find('='));
+  std::string best;
+  std::size_t best_d = SIZE_MAX;
+  const po::options_description known_options = visible_options();
+  for (const auto& opt : known_options.options()) {
+    const std::string& known = opt->long_name();
+    const std::size_t d = edit_distance(name, known);
+    if (d < best_d) best_d = d, best = known;
+  }
+  // Close enough to be a typo: at most a third of the name wrong.
+  if (!best.empty() && best_d <= std::max<std::size_t>(1, best.size() / 3)) what += "; did you mean --" + best + "?";
+  return what;
+}
+
 bool is_job_option(const std::string& name) {
   static const po::options_description job = job_options();
   return job.find_nothrow(name, false) != nullptr;
@@ -322,7 +363,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
     po::store(po::command_line_parser(argc, argv).options(all_options()).positional(positional_files()).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    usage(e.what());
+    usage(option_error(e));
   }
 
   ParseResult res;

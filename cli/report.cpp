@@ -99,6 +99,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
                             (p.engine == GzipEngine::isal ? " level " + std::to_string(engine_level(p.engine, p.level)) : std::string()) + ")"
                       : std::string())
      << ")\n";
+  if (p.output_exists)
+    os << "  exists         yes: " << (o.force ? "--force replaces it" : "a run would need --force") << "\n";
   os << "  shape          " << ax[0].m << " x " << ax[1].m << " x " << ax[2].m << "  (";
   for (int k = 0; k < 3; ++k)
     os << "xyz"[k] << " " << fmt("%+.1f%%", 100.0 * (static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n) - 1))

@@ -74,7 +74,9 @@ SerializedHeader serialize_header(const nifti_image& input, const OutputGrid& gr
   nim.nx = nim.dim[1] = grid.dims[0];
   nim.ny = nim.dim[2] = grid.dims[1];
   nim.nz = nim.dim[3] = grid.dims[2];
-  if (nim.dim[0] < 3) nim.dim[0] = nim.ndim = 3;
+  // A 2-D (or 1-D) input stays so while the output's extra axes are 1 voxel.
+  const int needed = grid.dims[2] > 1 ? 3 : grid.dims[1] > 1 ? 2 : 1;
+  if (nim.dim[0] < needed) nim.dim[0] = nim.ndim = needed;
   nim.nvox = 1;
   for (int d = 1; d <= nim.dim[0]; ++d) nim.nvox *= nim.dim[d];
   nim.dx = nim.pixdim[1] = grid.pixdim[0];

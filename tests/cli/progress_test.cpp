@@ -29,6 +29,18 @@ struct PtyResult {
   std::string screen;  // everything the child wrote to its terminal (stdout and stderr)
 };
 
+// Whether this machine can open a pseudo-terminal at all (some containers
+// and chroots have no /dev/pts): the terminal tests skip, saying so, when not.
+bool pty_available() {
+  int master = -1, slave = -1;
+  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) return false;
+  ::close(master);
+  ::close(slave);
+  return true;
+}
+#define REQUIRE_PTY() \
+  if (!pty_available()) GTEST_SKIP() << "no pseudo-terminal could be opened (openpty: " << std::strerror(errno) << ")"
+
 // With `interrupt`, SIGINT goes to the child once it has drawn a bar frame.
 PtyResult run_in_pty(const std::vector<std::string>& argv, bool interrupt = false) {
   int master = -1;
@@ -95,6 +107,7 @@ protected:
 };
 
 TEST_F(ProgressCli, TerminalShowsABarThatEndsAt100) {
+  REQUIRE_PTY();
   make_volume("big.nii.gz", 384, 384, 96);
   const PtyResult r = run_in_pty(slow_job("big.nii.gz", "out.nii.gz"));
   ASSERT_EQ(r.exit_code, 0) << r.screen;
@@ -115,6 +128,7 @@ TEST_F(ProgressCli, TerminalShowsABarThatEndsAt100) {
 }
 
 TEST_F(ProgressCli, BatchBarsNameTheJob) {
+  REQUIRE_PTY();
   make_volume("a.nii.gz", 24, 20, 30);
   make_volume("b.nii.gz", 24, 20, 30);
   std::ofstream(file("jobs.txt")) << file("a.nii.gz") << " " << file("a_out.nii.gz") << "\n"
@@ -128,6 +142,7 @@ TEST_F(ProgressCli, BatchBarsNameTheJob) {
 }
 
 TEST_F(ProgressCli, PipesAndQuietGetNoBar) {
+  REQUIRE_PTY();
   make_volume("big.nii.gz", 384, 384, 96);
   std::vector<std::string> args = slow_job("big.nii.gz", "out.nii.gz");
   const ChildResult piped = run_child(args);  // stdout and stderr are files
@@ -144,6 +159,7 @@ TEST_F(ProgressCli, PipesAndQuietGetNoBar) {
 }
 
 TEST_F(ProgressCli, FailureClearsTheLineBeforeTheError) {
+  REQUIRE_PTY();
   make_volume("big.nii.gz", 384, 384, 96);
   fs::resize_file(file("big.nii.gz"), fs::file_size(file("big.nii.gz")) * 3 / 4);
   const PtyResult r = run_in_pty(slow_job("big.nii.gz", "out.nii.gz"));
@@ -167,6 +183,7 @@ TEST_F(ProgressCli, FailureClearsTheLineBeforeTheError) {
 // Ctrl-C mid-bar: the output is removed and the bar's line is ended, so the
 // shell's prompt starts on a line of its own.
 TEST_F(ProgressCli, InterruptEndsTheLine) {
+  REQUIRE_PTY();
   make_volume("big.nii.gz", 384, 384, 96);
   const PtyResult r = run_in_pty(slow_job("big.nii.gz", "out.nii.gz"), true);
   EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.screen;

@@ -3,7 +3,7 @@
 // The bytes choose a header (NIfTI-1 or -2, dims up to 2^40 voxels, volumes,
 // datatype, pixdim, an sform that may be oblique or singular), written as a
 // sparse file (no voxel data is ever read), and a command line (--spacing
-// from 1e-7 to 1e3 mm or --size up to 2^40, --crop, --order, --boundary,
+// from 1e-7 to 1e3 mm or --size up to 2^40, --crop, --order, --boundary, --antialias,
 // --grid, --threads, --memory-limit or the default, an --affine that turns
 // the volume, the output's format). parse_options() and plan_job() then
 // either refuse with a documented exit code (never "internal", never
@@ -174,6 +174,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     given = std::uint64_t{1} << f.ConsumeIntegralInRange(10, 29);
     given += f.ConsumeIntegralInRange<std::uint64_t>(0, given - 1);
     args.insert(args.end(), {"--memory-limit", std::to_string(given)});
+  }
+  // Last, so the saved inputs of earlier versions still ask what they asked.
+  if (f.remaining_bytes() > 0) {
+    const char* modes[] = {"auto", "off", "gauss", "box"};
+    args.insert(args.end(), {"--antialias", modes[f.ConsumeIntegralInRange(0, 3)]});
   }
 
   std::vector<char*> argv;
