@@ -114,7 +114,7 @@ std::uint64_t peak_rss_bytes() {
 }
 
 JobPlan plan_job(const Options& o) {
-  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {},
+  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {}, {},
             GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false};
   p.output_exists = check_output_target(p.input, p.names, o);
   p.replace = o.force;
@@ -155,12 +155,21 @@ JobPlan plan_job(const Options& o) {
   setup.boundary = o.boundary.value_or(o.kernel->default_boundary());
   setup.fill = o.fill;
   setup.compare = o.compare;
+  // A label map: said so, or the header's intent says so.
+  const int intent = p.input.header().intent_code;
+  const bool label_intent = intent == NIFTI_INTENT_LABEL || intent == NIFTI_INTENT_NEURONAME;
+  setup.labels = o.labels.value_or(label_intent);
+  if (setup.labels)
+    p.labels_why = o.labels ? "--labels" : std::string("the header's intent is ") +
+                                               (intent == NIFTI_INTENT_LABEL ? "label" : "neuroname") +
+                                               " (--no-labels resamples values)";
   setup.in_datatype = component_of(p.input.datatype());
   setup.channels = channels_of(p.input.datatype());
   setup.in_swap = p.input.needs_swap();
   setup.out_datatype = setup.in_datatype;
   p.output_datatype = p.input.datatype();  // RGB24/RGBA32 stay so; channels go through as uint8
   if (o.datatype) {
+    if (setup.labels) throw Error(ExitCode::usage, "--labels keeps the input's type: no --datatype with it");
     if (setup.channels > 1)
       throw Error(ExitCode::usage, "--datatype " + datatype_name(*o.datatype) + ": " +
                                        datatype_name(p.input.datatype()) +

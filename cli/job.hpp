@@ -31,6 +31,7 @@ struct JobPlan {
   int output_version = 1;            // NIfTI-1 or NIfTI-2
   int output_datatype = 0;           // the input's, or --datatype
   std::string warning;               // e.g. qform/sform voxel sizes differ
+  std::string labels_why;            // why the input is voted as a label map (empty: it is not)
   GzipEngine engine = GzipEngine::zlib;
   int level = 6;  // gzip's 1-9, for .gz outputs
   GzipEngine input_engine = GzipEngine::zlib;

@@ -61,6 +61,7 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
                {"memory", memory_json(rp.memory)}};
   if (order_of(*rp.setup.kernel) >= 0) j["plan"]["order"] = order_of(*rp.setup.kernel);
   j["plan"]["path"] = to_string(rp.path);
+  if (rp.setup.labels) j["plan"]["labels"] = {{"why", p.labels_why}};
   j["plan"]["path_reason"] = p.target.why;
   j["plan"]["voxel_map"] = matrix(stored_voxel_map(p));
   if (p.crop) {
@@ -88,7 +89,7 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
     axes.push_back(a);
   }
   j["plan"]["antialias"] = {{"mode", to_string(o.antialias)},
-                            {"along", rp.path == ResamplePath::separable ? "output_axes" : "input_axes"},
+                            {"along", rp.path == ResamplePath::general ? "input_axes" : "output_axes"},
                             {"axes", axes}};
   if (!p.warning.empty()) j["warning"] = p.warning;
   return j;

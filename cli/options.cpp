@@ -162,6 +162,10 @@ po::options_description job_options() {
       ("antialias", po::value<std::string>()->value_name("MODE"),
        "auto (default) | off | gauss | box: filter axes that shrink (auto: gauss where they shrink 2x or more; "
        "see README)")
+      ("labels", "the input is a label map: each output voxel takes the label with the largest summed weight "
+                 "under the kernel (ties to the lowest); values kept exactly (default when the header's intent is "
+                 "label or neuroname; see README)")
+      ("no-labels", "resample a label-intent input as values")
       ("boundary", po::value<std::string>(),
        "nearest | mirror | reflect | constant: values beyond the edge (default nearest for orders 0-1, "
        "mirror for 2-3)")
@@ -327,6 +331,9 @@ void read_job_options(const po::variables_map& vm, Options& o) {
     if (!a) usage("--antialias must be one of auto, off, gauss, box");
     o.antialias = *a;
   }
+  if (given(vm, "labels") && given(vm, "no-labels")) usage("give --labels or --no-labels, not both");
+  if (given(vm, "labels")) o.labels = true;
+  if (given(vm, "no-labels")) o.labels = false;
   if (given(vm, "boundary")) {
     o.boundary = parse_boundary(vm["boundary"].as<std::string>());
     if (!o.boundary) usage("--boundary must be one of nearest, mirror, reflect, constant");

@@ -39,6 +39,7 @@ struct Options {
   const Kernel* kernel = &linear_kernel();  // --kernel or --order (cli/kernel_table.hpp)
   std::optional<Boundary> boundary;  // default: kernel->default_boundary()
   Antialias antialias = Antialias::automatic;  // --antialias (engine/antialias.hpp)
+  std::optional<bool> labels;  // --labels / --no-labels; default: the header's intent (label, neuroname)
   double fill = 0;
   std::optional<int> datatype;  // --datatype: the output's (NIfTI code); default the input's
   int threads = 0;  // 0: all cores

@@ -80,8 +80,9 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
   os << "Interpolation    " << rp.setup.kernel->describe() << ", grid " << to_string(g.policy)
      << ", boundary " << to_string(rp.setup.boundary) << ", fill " << rp.setup.fill << "\n";
+  if (!p.labels_why.empty()) os << "Labels           voted, not interpolated: " << p.labels_why << "\n";
   os << "Antialias        " << to_string(o.antialias) << " (along the "
-     << (rp.path == ResamplePath::separable ? "output" : "input") << " axes):";
+     << (rp.path == ResamplePath::general ? "input" : "output") << " axes):";
   for (std::size_t k = 0; k < 3; ++k) {
     const AxisFilter& f = rp.setup.filter[k];
     os << (k ? ", " : " ") << "xyz"[k] << " " << to_string(f.kind) << " (k " << fmt("%.4g", f.k);

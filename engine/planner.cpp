@@ -2,11 +2,13 @@
 #include "engine/planner.hpp"
 
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "engine/general_resampler.hpp"
 #include "engine/memory_limit.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/sample_codec.hpp"
 #include "io/byte_size.hpp"
 #include "io/error.hpp"
 
@@ -59,6 +61,45 @@ MemoryAccount general_account(const GeneralMemory& g) {
   return a;
 }
 
+MemoryAccount vote_account(const VoteMemory& v) {
+  MemoryAccount a;
+  a.limit = v.limit;
+  a.shape = {{"threads", v.threads}, {"block_planes", v.block}, {"ring_planes", v.ring_planes}};
+  a.items.push_back({"input planes (ring)", static_cast<std::uint64_t>(v.ring_planes), v.ring_bytes});
+  a.items.push_back({"output block", 1, v.block_bytes});
+  if (v.codec_bytes > 0) a.items.push_back({"gzip chunks and deflaters", v.chunk_capacity, v.codec_bytes});
+  a.items.push_back({"vote scratch", 0, v.scratch_bytes});
+  a.items.push_back({"weight tables", 0, v.table_bytes});
+  a.items.push_back({"io buffers", 0, kIoBytes});
+  a.items.push_back({"process reserve", 0, kProcessReserve});
+  a.planned = v.total() + kProcessReserve;
+  return a;
+}
+
+// --labels: what the vote cannot take.
+void check_labels(const ResampleRequest& q) {
+  const ResampleSetup& s = q.setup;
+  if (s.kernel->prefilter())
+    throw Error(ExitCode::usage, std::string("--labels with the ") + s.kernel->describe() +
+                                     ": its weights are not all non-negative, so they cannot vote; use --order 1 "
+                                     "(linear, as ITK's GenericLabel[Linear]) or --order 0");
+  if (!q.separable)
+    throw Error(ExitCode::usage, "--labels on the general path (a rotation or oblique grid): not supported yet; "
+                                 "resample the label map onto a grid along its own axes");
+  if (s.channels != 1) throw Error(ExitCode::usage, "--labels: an RGB image is not a label map");
+  if (s.out_datatype != s.in_datatype)
+    throw Error(ExitCode::usage, "--labels keeps the input's type: no --datatype with it");
+  const bool integral = s.in_datatype != DT_FLOAT32 && s.in_datatype != DT_FLOAT64;
+  if (integral && (s.fill != std::floor(s.fill) || !std::isfinite(s.fill)))
+    throw Error(ExitCode::usage, "--labels: --fill must be a label (an integer) for an integer label map");
+  visit_datatype(s.in_datatype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (integral && (s.fill < static_cast<double>(std::numeric_limits<T>::lowest()) ||
+                     s.fill > static_cast<double>(std::numeric_limits<T>::max())))
+      throw Error(ExitCode::usage, "--labels: --fill is outside the label map's type");
+  });
+}
+
 std::string general_how(const GeneralMemory& g, const GeneralSetup& s) {
   std::string how = g.ring ? "coefficients of the input in a ring of " + std::to_string(g.ring_planes) +
                                  " planes in memory, sampled as they arrive: "
@@ -90,7 +131,14 @@ std::array<AxisFilter, 3> axis_filters(const ResampleRequest& q) {
 
 }  // namespace
 
-const char* to_string(ResamplePath p) { return p == ResamplePath::separable ? "separable" : "general"; }
+const char* to_string(ResamplePath p) {
+  switch (p) {
+    case ResamplePath::separable: return "separable";
+    case ResamplePath::general: return "general";
+    case ResamplePath::labels: return "labels";
+  }
+  return "?";
+}
 
 ResamplePlan plan_resample(const ResampleRequest& q) {
   const Kernel& kernel = *q.setup.kernel;
@@ -108,6 +156,24 @@ ResamplePlan plan_resample(const ResampleRequest& q) {
   policy.ceiling = default_limit_ceiling();
   policy.planning_bytes = planning_bytes(p.setup);
   if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
+
+  if (q.setup.labels) {
+    check_labels(q);
+    p.path = ResamplePath::labels;
+    p.tables = std::make_shared<const SeparableTables>(build_separable_tables(p.setup));
+    bool raised = false;
+    p.vote = plan_within_limit<VoteMemory>(policy, [&](std::uint64_t limit, bool smallest) {
+      return plan_vote_memory(p.setup, *p.tables, smallest ? 1 : threads, limit, q.gzip_output, q.deflater_bytes,
+                              smallest);
+    }, raised);
+    p.memory = vote_account(p.vote);
+    p.memory.raised = raised;
+    p.output_chunks = p.vote.chunk_capacity;
+    p.threads = p.vote.threads;
+    p.how = "a vote of the kernel's weights over each output voxel's footprint, the heaviest label (ties to the "
+            "lowest); values copied, never computed on";
+    return p;
+  }
 
   if (p.path == ResamplePath::separable) {
     p.tables = std::make_shared<const SeparableTables>(build_separable_tables(p.setup));
@@ -147,6 +213,7 @@ ResamplePlan plan_resample(const ResampleRequest& q) {
 }
 
 std::unique_ptr<Resampler> make_resampler(const ResamplePlan& p) {
+  if (p.path == ResamplePath::labels) return make_vote_resampler(p.setup, p.vote, p.tables);
   if (p.path == ResamplePath::separable) return make_pipeline(p.setup, p.pass, *p.tables);
   return make_general_resampler(p.general, p.general_memory, p.tables);
 }

@@ -6,7 +6,8 @@
 //
 //   path     separable (one axis map per axis: engine/pipeline.hpp) or
 //            general (any affine voxel map: engine/general_resampler.hpp),
-//            as the target planner found (engine/target.hpp);
+//            as the target planner found (engine/target.hpp); labels (a
+//            label map's vote, separable grids: engine/label_vote.hpp);
 //   filters  the antialiasing filter of each axis (engine/antialias.hpp);
 //   tables   the weight tables, built once from the kernel and the filters
 //            (engine/kernel.hpp, engine/axis_table.hpp);
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "engine/general_plan.hpp"
+#include "engine/label_vote.hpp"
 #include "engine/memory_plan.hpp"
 #include "engine/resampler.hpp"
 #include "engine/separable_tables.hpp"
@@ -48,7 +50,7 @@ struct ResampleRequest {
   bool allow_ring = true;            // false: the general path always uses the file (tests)
 };
 
-enum class ResamplePath { separable, general };
+enum class ResamplePath { separable, general, labels };
 const char* to_string(ResamplePath p);
 
 // One buffer of the account: `count` of something (planes, blocks, chunks;
@@ -82,6 +84,7 @@ struct ResamplePlan {
   MemoryPlan pass;            // the separable pipeline (general: the coefficient pass)
   GeneralSetup general;       // general path only
   GeneralMemory general_memory;
+  VoteMemory vote;            // labels path only
   MemoryAccount memory;
   std::string how;            // one line on how the path runs (the general path's store and why)
   int threads = 1;                // the planned thread count (oneTBB global_control)

@@ -41,6 +41,9 @@ struct ResampleSetup {
   int out_datatype = 16;
   int channels = 1;  // 3 or 4: RGB24/RGBA32, resampled per channel as uint8
   bool compare = false;  // collect ValueStats of input and output (--compare)
+  // A label map (--labels): a vote of the kernel's weights, values copied
+  // (engine/label_vote.hpp); out_datatype is in_datatype.
+  bool labels = false;
   // The general path's coefficient pass: make the coefficient volume
   // (build_coefficient_table on each axis; out_datatype is W's type)
   // instead of resampling.

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+#include "engine/label_vote.hpp"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/sample_codec.hpp"
+#include "io/byte_size.hpp"
+#include "io/error.hpp"
+#include "io/nifti_header.hpp"
+
+namespace respace {
+namespace {
+
+std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// Pairs one output voxel can collect: every tap of its footprint.
+std::uint64_t footprint_taps(const SeparableTables& t) {
+  return u(t.x.max_taps) * u(t.y.max_taps) * u(t.z.max_taps) + 1;  // + the fill label's
+}
+
+VoteMemory cost(const ResampleSetup& s, const SeparableTables& t, int threads, int block, std::uint64_t limit,
+                bool gzip_output, std::uint64_t deflater_bytes) {
+  VoteMemory m;
+  m.limit = limit;
+  m.threads = threads;
+  m.block = block;
+  const std::uint64_t label = u(scalar_bytes(s.in_datatype));
+  m.ring_planes = std::max<std::int64_t>(1, block_windows(z_ranges(t.z), block).held_max);
+  m.ring_bytes = u(m.ring_planes) * u(t.x.n) * u(t.y.n) * label;
+  m.block_bytes = u(block) * u(t.x.m) * u(t.y.m) * label;
+  m.scratch_bytes = u(threads) * footprint_taps(t) * 2 * (sizeof(double) + 8);  // pairs and their merge
+  for (const AxisTable<double>* a : {&t.x, &t.y, &t.z})
+    m.table_bytes += u(a->m) * u(a->max_taps) * 16 + u(a->m) * 24;
+  if (gzip_output) {
+    m.chunk_capacity = static_cast<std::size_t>((m.block_bytes + kChunkBytes - 1) / kChunkBytes + 1);
+    m.codec_bytes = m.chunk_capacity * chunk_buffer_bytes() + u(threads) * deflater_bytes;
+  }
+  return m;
+}
+
+// Weights closer than this to the heaviest tie with it (a voxel's weights
+// sum to 1; rounding leaves about 1e-16 a tap).
+constexpr double kTie = 1e-12;
+
+// The output voxel's vote: (label, weight) pairs in tap order, merged by
+// label (weights summed in tap order), the heaviest label, ties to the
+// lowest.
+template <class T>
+struct Ballot {
+  std::vector<std::pair<T, double>> pairs, merged;
+
+  void clear() { pairs.clear(); }
+  void add(T label, double w) {
+    if (w != 0.0) pairs.emplace_back(label, w);
+  }
+  T winner() {
+    merged.clear();
+    if (pairs.size() <= 48) {  // few: merge in place, first occurrence order
+      for (const auto& [l, w] : pairs) {
+        auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& e) { return e.first == l; });
+        if (it == merged.end()) merged.emplace_back(l, w);
+        else it->second += w;
+      }
+    } else {  // many: a stable sort keeps each label's weights in tap order
+      std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [l, w] : pairs) {
+        if (!merged.empty() && merged.back().first == l) merged.back().second += w;
+        else merged.emplace_back(l, w);
+      }
+    }
+    // A tie is a weight within kTie of the heaviest: sums that are equal in
+    // exact arithmetic may differ in the last bits with the order of the
+    // additions; they go to the lowest label, as exact ties do.
+    double top = merged.front().second;
+    for (const auto& e : merged) top = std::max(top, e.second);
+    bool any = false;
+    T best{};
+    for (const auto& [l, w] : merged)
+      if (w >= top - kTie && (!any || l < best)) best = l, any = true;
+    return best;
+  }
+};
+
+template <class T>
+class Vote final : public Resampler {
+public:
+  Vote(const ResampleSetup& s, const VoteMemory& plan, std::shared_ptr<const SeparableTables> tables)
+      : s_(s), plan_(plan), t_(std::move(tables)), X_(t_->x), Y_(t_->y), Z_(t_->z) {
+    const BlockWindows w = block_windows(z_ranges(Z_), plan.block);
+    need_ = w.need;
+    ready_ = w.ready;
+    keep_ = w.keep;
+    plane_values_ = static_cast<std::size_t>(X_.n * Y_.n);
+    ring_.assign(plane_values_ * static_cast<std::size_t>(plan.ring_planes), T{});
+    fill_ = static_cast<T>(s.fill);
+    add_fill_ = s.boundary == Boundary::constant && !(X_.full_coverage && Y_.full_coverage && Z_.full_coverage);
+  }
+
+  void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
+    std::vector<T> block(static_cast<std::size_t>(X_.m * Y_.m * plan_.block));
+    std::int64_t have = 0;
+    const auto blocks = static_cast<std::int64_t>(need_.size());
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
+      const std::int64_t k0 = b * plan_.block, k1 = std::min(Z_.m, k0 + plan_.block);
+      vote_block(k0, k1, have, block.data());
+      write_block(out, block.data(), static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m));
+    }
+    in.skip(u(Z_.n - have) * plane_values_ * sizeof(T));  // planes no output reads
+    planes_read_ += u(Z_.n);
+  }
+
+  RunStats stats() const override {
+    RunStats st;
+    st.planes_read = planes_read_;
+    return st;
+  }
+
+private:
+  T* plane(std::int64_t z) { return ring_.data() + static_cast<std::size_t>(z % plan_.ring_planes) * plane_values_; }
+
+  void read_plane(ByteSource& in, std::int64_t z) {
+    T* dst = plane(z);
+    in.read_exact(dst, plane_values_ * sizeof(T));
+    if (s_.in_swap)
+      for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
+  }
+
+  // Output planes [k0, k1), from the ring (planes [have - ring, have)).
+  void vote_block(std::int64_t k0, std::int64_t k1, std::int64_t have, T* block) {
+    const std::int64_t rows = (k1 - k0) * Y_.m;
+    oneapi::tbb::parallel_for(std::int64_t{0}, rows, [&](std::int64_t r) {
+      const std::int64_t k = k0 + r / Y_.m, j = r % Y_.m;
+      Ballot<T>& ballot = ballots_.local();
+      T* out = block + static_cast<std::size_t>(r * X_.m);
+      const auto kk = static_cast<std::size_t>(k), jj = static_cast<std::size_t>(j);
+      if (!Z_.inside[kk] || !Y_.inside[jj]) {
+        std::fill(out, out + X_.m, fill_);
+        return;
+      }
+      for (std::int64_t i = 0; i < X_.m; ++i) {
+        const auto ii = static_cast<std::size_t>(i);
+        if (!X_.inside[ii]) {
+          out[i] = fill_;
+          continue;
+        }
+        ballot.clear();
+        for (int tz = 0; tz < Z_.ntap[kk]; ++tz) {
+          const std::int64_t z = Z_.taps(k)[tz];
+          if (z < have - plan_.ring_planes || z >= have)
+            throw std::logic_error("label vote: a tap read a plane the ring does not hold");
+          const T* pz = plane(z);
+          for (int ty = 0; ty < Y_.ntap[jj]; ++ty) {
+            const T* row = pz + static_cast<std::size_t>(Y_.taps(j)[ty] * X_.n);
+            const double wzy = Z_.weights(k)[tz] * Y_.weights(j)[ty];
+            // Runs of equal labels along x first: one pair a run.
+            const std::int64_t* xi = X_.taps(i);
+            const double* xw = X_.weights(i);
+            T run = row[xi[0]];
+            double sum = xw[0];
+            for (int tx = 1; tx < X_.ntap[ii]; ++tx) {
+              const T l = row[xi[tx]];
+              if (l == run) {
+                sum += xw[tx];
+              } else {
+                ballot.add(run, wzy * sum);
+                run = l;
+                sum = xw[tx];
+              }
+            }
+            ballot.add(run, wzy * sum);
+          }
+        }
+        if (add_fill_) ballot.add(fill_, 1.0 - X_.coverage[ii] * Y_.coverage[jj] * Z_.coverage[kk]);
+        out[i] = ballot.pairs.empty() ? fill_ : ballot.winner();
+      }
+    });
+  }
+
+  void write_block(ByteSink& out, const T* block, std::size_t values) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(block);
+    const std::size_t n = values * sizeof(T);
+    if (out.encodes()) {
+      std::vector<ChunkPtr> chunks;
+      out.cut(bytes, n, chunks);
+      oneapi::tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t c) { out.encode(*chunks[c]); });
+      for (const ChunkPtr& c : chunks) out.write_chunk(*c);
+    } else {
+      out.write(bytes, n);
+    }
+  }
+
+  ResampleSetup s_;
+  VoteMemory plan_;
+  std::shared_ptr<const SeparableTables> t_;
+  const AxisTable<double>& X_;
+  const AxisTable<double>& Y_;
+  const AxisTable<double>& Z_;
+  std::vector<PlaneRange> need_;
+  std::vector<std::int64_t> ready_, keep_;
+  std::size_t plane_values_ = 0;
+  std::vector<T> ring_;  // plan.ring_planes input planes
+  T fill_{};
+  bool add_fill_ = false;
+  oneapi::tbb::enumerable_thread_specific<Ballot<T>> ballots_;
+  std::uint64_t planes_read_ = 0;
+};
+
+}  // namespace
+
+VoteMemory plan_vote_memory(const ResampleSetup& s, const SeparableTables& t, int threads, std::uint64_t limit,
+                            bool gzip_output, std::uint64_t deflater_bytes, bool smallest) {
+  const std::uint64_t budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
+  const std::uint64_t target = std::min(budget, kWorkingSetTarget);
+  const int first = smallest ? 1 : 16;
+  for (int th = smallest ? 1 : std::max(1, threads); th >= 1; --th)
+    for (int block = first; block >= 1; block /= 2) {
+      const VoteMemory m = cost(s, t, th, block, limit, gzip_output, deflater_bytes);
+      if (m.total() <= target || (block == 1 && m.total() <= budget)) return m;
+    }
+  const VoteMemory least = cost(s, t, 1, 1, limit, gzip_output, deflater_bytes);
+  throw Error(ExitCode::memory_limit,
+              "--memory-limit " + format_bytes(limit) + " is too small for this label map: the vote holds " +
+                  std::to_string(least.ring_planes) + " input planes (" + format_bytes(least.ring_bytes) +
+                  ") and needs " + format_bytes(least.total() + kProcessReserve) + " in all");
+}
+
+std::unique_ptr<Resampler> make_vote_resampler(const ResampleSetup& s, const VoteMemory& plan,
+                                               std::shared_ptr<const SeparableTables> tables) {
+  return visit_datatype(s.in_datatype, [&](auto tag) -> std::unique_ptr<Resampler> {
+    using T = typename decltype(tag)::type;
+    return std::make_unique<Vote<T>>(s, plan, std::move(tables));
+  });
+}
+
+}  // namespace respace
