@@ -27,6 +27,7 @@
 
 #include "engine/general_plan.hpp"
 #include "engine/sample_codec.hpp"
+#include "engine/write_block.hpp"
 #include "io/byte_sink.hpp"
 #include "io/nifti_header.hpp"
 
@@ -95,15 +96,7 @@ public:
     });
     const std::size_t bytes = out_plane_bytes_ * static_cast<std::size_t>(k1 - k0);
     if (s_.base.compare) merge_output_stats(k1 - k0);
-    ByteSink& out = *out_;
-    if (out.encodes()) {
-      std::vector<ChunkPtr> chunks;
-      out.cut(block_.data(), bytes, chunks);
-      oneapi::tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t i) { out.encode(*chunks[i]); });
-      for (const ChunkPtr& c : chunks) out.write_chunk(*c);
-    } else {
-      out.write(block_.data(), bytes);
-    }
+    write_block(*out_, block_.data(), bytes);
   }
 
   const ValueStats& output_stats() const { return output_stats_; }

@@ -10,7 +10,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/ballot.hpp"
 #include "engine/sample_codec.hpp"
+#include "engine/write_block.hpp"
 #include "io/byte_size.hpp"
 #include "io/error.hpp"
 #include "io/nifti_header.hpp"
@@ -45,49 +47,6 @@ VoteMemory cost(const ResampleSetup& s, const SeparableTables& t, int threads, i
   return m;
 }
 
-// Weights closer than this to the heaviest tie with it (a voxel's weights
-// sum to 1; rounding leaves about 1e-16 a tap).
-constexpr double kTie = 1e-12;
-
-// The output voxel's vote: (label, weight) pairs in tap order, merged by
-// label (weights summed in tap order), the heaviest label, ties to the
-// lowest.
-template <class T>
-struct Ballot {
-  std::vector<std::pair<T, double>> pairs, merged;
-
-  void clear() { pairs.clear(); }
-  void add(T label, double w) {
-    if (w != 0.0) pairs.emplace_back(label, w);
-  }
-  T winner() {
-    merged.clear();
-    if (pairs.size() <= 48) {  // few: merge in place, first occurrence order
-      for (const auto& [l, w] : pairs) {
-        auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& e) { return e.first == l; });
-        if (it == merged.end()) merged.emplace_back(l, w);
-        else it->second += w;
-      }
-    } else {  // many: a stable sort keeps each label's weights in tap order
-      std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (const auto& [l, w] : pairs) {
-        if (!merged.empty() && merged.back().first == l) merged.back().second += w;
-        else merged.emplace_back(l, w);
-      }
-    }
-    // A tie is a weight within kTie of the heaviest: sums that are equal in
-    // exact arithmetic may differ in the last bits with the order of the
-    // additions; they go to the lowest label, as exact ties do.
-    double top = merged.front().second;
-    for (const auto& e : merged) top = std::max(top, e.second);
-    bool any = false;
-    T best{};
-    for (const auto& [l, w] : merged)
-      if (w >= top - kTie && (!any || l < best)) best = l, any = true;
-    return best;
-  }
-};
-
 template <class T>
 class Vote final : public Resampler {
 public:
@@ -111,7 +70,8 @@ public:
       for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
       const std::int64_t k0 = b * plan_.block, k1 = std::min(Z_.m, k0 + plan_.block);
       vote_block(k0, k1, have, block.data());
-      write_block(out, block.data(), static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m));
+      write_block(out, reinterpret_cast<const unsigned char*>(block.data()),
+                  static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m) * sizeof(T));
     }
     in.skip(u(Z_.n - have) * plane_values_ * sizeof(T));  // planes no output reads
     planes_read_ += u(Z_.n);
@@ -179,22 +139,9 @@ private:
           }
         }
         if (add_fill_) ballot.add(fill_, 1.0 - X_.coverage[ii] * Y_.coverage[jj] * Z_.coverage[kk]);
-        out[i] = ballot.pairs.empty() ? fill_ : ballot.winner();
+        out[i] = ballot.empty() ? fill_ : ballot.winner();
       }
     });
-  }
-
-  void write_block(ByteSink& out, const T* block, std::size_t values) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(block);
-    const std::size_t n = values * sizeof(T);
-    if (out.encodes()) {
-      std::vector<ChunkPtr> chunks;
-      out.cut(bytes, n, chunks);
-      oneapi::tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t c) { out.encode(*chunks[c]); });
-      for (const ChunkPtr& c : chunks) out.write_chunk(*c);
-    } else {
-      out.write(bytes, n);
-    }
   }
 
   ResampleSetup s_;

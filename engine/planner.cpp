@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine/general_resampler.hpp"
+#include "engine/general_vote.hpp"
 #include "engine/memory_limit.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/sample_codec.hpp"
@@ -83,9 +84,10 @@ void check_labels(const ResampleRequest& q) {
     throw Error(ExitCode::usage, std::string("--labels with the ") + s.kernel->describe() +
                                      ": its weights are not all non-negative, so they cannot vote; use --order 1 "
                                      "(linear, as ITK's GenericLabel[Linear]) or --order 0");
-  if (!q.separable)
-    throw Error(ExitCode::usage, "--labels on the general path (a rotation or oblique grid): not supported yet; "
-                                 "resample the label map onto a grid along its own axes");
+  if (!q.separable && (q.antialias == Antialias::gauss || q.antialias == Antialias::box))
+    throw Error(ExitCode::usage, std::string("--labels with --antialias ") + to_string(q.antialias) +
+                                     " on the general path (a rotation or oblique grid): the vote there is over "
+                                     "the interpolation footprint; use --antialias auto or off");
   if (s.channels != 1) throw Error(ExitCode::usage, "--labels: an RGB image is not a label map");
   if (s.out_datatype != s.in_datatype)
     throw Error(ExitCode::usage, "--labels keeps the input's type: no --datatype with it");
@@ -160,12 +162,22 @@ ResamplePlan plan_resample(const ResampleRequest& q) {
   if (q.setup.labels) {
     check_labels(q);
     p.path = ResamplePath::labels;
-    p.tables = std::make_shared<const SeparableTables>(build_separable_tables(p.setup));
     bool raised = false;
-    p.vote = plan_within_limit<VoteMemory>(policy, [&](std::uint64_t limit, bool smallest) {
-      return plan_vote_memory(p.setup, *p.tables, smallest ? 1 : threads, limit, q.gzip_output, q.deflater_bytes,
-                              smallest);
-    }, raised);
+    if (q.separable) {
+      p.tables = std::make_shared<const SeparableTables>(build_separable_tables(p.setup));
+      p.vote = plan_within_limit<VoteMemory>(policy, [&](std::uint64_t limit, bool smallest) {
+        return plan_vote_memory(p.setup, *p.tables, smallest ? 1 : threads, limit, q.gzip_output, q.deflater_bytes,
+                                smallest);
+      }, raised);
+    } else {
+      p.setup.filter = {};  // the vote is over the interpolation footprint there (engine/general_vote.hpp)
+      p.general.base = p.setup;
+      p.general.voxel_map = q.voxel_map;
+      p.vote = plan_within_limit<VoteMemory>(policy, [&](std::uint64_t limit, bool smallest) {
+        return plan_general_vote_memory(p.general, smallest ? 1 : threads, limit, q.gzip_output, q.deflater_bytes,
+                                        smallest);
+      }, raised);
+    }
     p.memory = vote_account(p.vote);
     p.memory.raised = raised;
     p.output_chunks = p.vote.chunk_capacity;
@@ -213,7 +225,8 @@ ResamplePlan plan_resample(const ResampleRequest& q) {
 }
 
 std::unique_ptr<Resampler> make_resampler(const ResamplePlan& p) {
-  if (p.path == ResamplePath::labels) return make_vote_resampler(p.setup, p.vote, p.tables);
+  if (p.path == ResamplePath::labels)
+    return p.tables ? make_vote_resampler(p.setup, p.vote, p.tables) : make_general_vote(p.general, p.vote);
   if (p.path == ResamplePath::separable) return make_pipeline(p.setup, p.pass, *p.tables);
   return make_general_resampler(p.general, p.general_memory, p.tables);
 }

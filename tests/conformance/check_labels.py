@@ -17,9 +17,11 @@ except where the reference's two best weights are within 1e-9 but not
 1e-13 (a near tie that rounding decides; either label is accepted there,
 counted and printed). Ties (within 1e-13) must go to the lowest label: a checkerboard of two labels shrunk 2x (every footprint half
 and half) must come out all the lower one.
-Also: IDs above 2^24 (uint32) and 2^53 (uint64) and negative (int16) kept
-exactly; the header's label intent turns the vote on; orders 2-3 and the
-general path refused; the bytes independent of --threads and block depth.
+On the general path (a 10-degree turn), the same label by label with
+affine_transform(order=1). Also: IDs above 2^24 (uint32) and 2^53 (uint64)
+and negative (int16) kept exactly; the header's label intent turns the vote
+on; orders 2-3, --datatype, a fractional --fill and a filter on the general
+path refused; the bytes independent of --threads and block depth.
 
 Prints one line per case, then "N passed, N failed"; exit 1 on a failure
 or when numpy / scipy / nibabel are missing.
@@ -174,6 +176,43 @@ def case_generic(nlabels, size, antialias="off", boundary="nearest", fill=0):
     return probs, f"{len(np.unique(vol))} labels, {lost} lost, {int(near[0].sum())} voxels with two close labels"
 
 
+def case_rotation(nlabels, boundary="nearest"):
+    """The general path: a 10-degree turn about z (and a shift): per label,
+    affine_transform(indicator, order=1) at the same voxel map, argmax,
+    ties to the lowest; outside the field of view the fill label 0."""
+    vol = label_volume(nlabels, 30 + nlabels)
+    inp = write(f"rot_{nlabels}_{boundary}_in.nii.gz", vol)
+    t = np.radians(10)
+    c = (np.array(SHAPE) - 1) / 2
+    R = np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]])
+    W = np.eye(4)
+    W[:3, :3] = R
+    W[:3, 3] = c - R @ c + np.array([0.3, -0.2, 0.1])
+    np.savetxt(path("rot.txt"), W)
+    out = path(f"rot_{nlabels}_{boundary}_out.nii.gz")
+    rc, so, se = run_respace([inp, out, "--affine", path("rot.txt"), "--labels", "--boundary", boundary,
+                              "--force", "--quiet"])
+    if rc != 0:
+        return [f"exit {rc}: {tail(se)}"]
+    got = np.asanyarray(nib.load(out).dataobj)
+    labels = np.unique(vol)
+    scores = np.stack([ndimage.affine_transform((vol == lab).astype(np.float64), W[:3, :3], W[:3, 3],
+                                                output_shape=SHAPE, order=1, mode=MODES[boundary], cval=0.0,
+                                                prefilter=False) for lab in labels])
+    top = scores.max(axis=0)
+    tied = scores >= top - 1e-13
+    ref = labels[np.argmax(tied, axis=0)]
+    p = np.indices(SHAPE).reshape(3, -1).astype(np.float64)
+    p = (W[:3, :3] @ p + W[:3, 3:4]).reshape((3,) + SHAPE)
+    inside = np.all((p >= -0.5) & (p <= np.array(SHAPE, float).reshape(3, 1, 1, 1) - 0.5), axis=0)
+    edge = np.any(np.abs(p + 0.5) < 1e-9, axis=0) | np.any(np.abs(p - (np.array(SHAPE, float).reshape(3, 1, 1, 1) - 0.5)) < 1e-9, axis=0)
+    ref = np.where(inside, ref, 0)
+    close = scores >= top - 1e-9
+    near = close.sum(axis=0) > tied.sum(axis=0)
+    probs = compare(got, ref, (near | edge, close | edge[None], labels), "rotation")
+    return probs, f"{len(labels)} labels, {int(inside.sum())} voxels in the field of view"
+
+
 def case_exact_ties():
     """Two labels in a checkerboard, shrunk 2x on --grid fov: every linear
     footprint and every box is half one, half the other: the lower wins."""
@@ -230,11 +269,12 @@ def case_refused():
         rc, so, se = run_respace([inp, path("refused_out.nii"), "--size", "10", "10", "10", "--labels", *extra])
         if rc != 2 or want not in se or os.path.exists(path("refused_out.nii")):
             probs.append(f"{extra}: exit {rc} (expected 2 and '{want}'): {tail(se)}")
-    with open(path("rot.txt"), "w") as f:
+    with open(path("turn.txt"), "w") as f:
         f.write("0.9 -0.1 0 0\n0.1 0.9 0 0\n0 0 1 0\n0 0 0 1\n")
-    rc, so, se = run_respace([inp, path("refused_out.nii"), "--affine", path("rot.txt"), "--labels"])
+    rc, so, se = run_respace([inp, path("refused_out.nii"), "--affine", path("turn.txt"), "--labels",
+                              "--antialias", "gauss"])
     if rc != 2 or "general path" not in se:
-        probs.append(f"general path: exit {rc}: {tail(se)}")
+        probs.append(f"general path with --antialias gauss: exit {rc}: {tail(se)}")
     return probs
 
 
@@ -266,6 +306,8 @@ def all_cases():
         ("constant_boundary_fill_label", lambda: case_generic(50, (12, 11, 10), "off", "constant", 7)),
         ("mirror_boundary_down4", lambda: case_generic(50, (8, 7, 7), "off", "mirror")),
         ("exact_ties_go_to_the_lowest_label", case_exact_ties),
+        ("rotation_50_labels", lambda: case_rotation(50)),
+        ("rotation_1000_labels_mirror", lambda: case_rotation(1000, "mirror")),
         ("ids_uint32_above_2^24", lambda: case_ids(np.uint32, 614454277, 3)),
         ("ids_uint64_above_2^53", lambda: case_ids(np.uint64, 2**53 + 1, 2)),
         ("ids_int16_negative", lambda: case_ids(np.int16, -300, 7)),

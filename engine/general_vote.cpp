@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+#include "engine/general_vote.hpp"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/ballot.hpp"
+#include "engine/block_windows.hpp"
+#include "engine/bspline.hpp"
+#include "engine/sample_codec.hpp"
+#include "engine/write_block.hpp"
+#include "io/byte_size.hpp"
+#include "io/error.hpp"
+#include "io/nifti_header.hpp"
+
+namespace respace {
+namespace {
+
+std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// Crop index i along axis a -> the crop index the boundary rule reads, or -1
+// (constant: the fill label).
+std::int64_t boundary_index(std::int64_t i, std::int64_t n, Boundary b) {
+  switch (b) {
+    case Boundary::nearest: return std::clamp<std::int64_t>(i, 0, n - 1);
+    case Boundary::mirror: return extend_index(i, 0, n - 1, Extension::mirror);
+    case Boundary::reflect: return extend_index(i, 0, n - 1, Extension::reflect);
+    case Boundary::constant: return i < 0 || i >= n ? -1 : i;
+  }
+  return -1;
+}
+
+// For each output plane, the stored input planes its footprint reads.
+std::vector<PlaneRange> plane_ranges(const GeneralSetup& s) {
+  const Mat4& v = s.voxel_map;
+  const AxisMap& az = s.base.grid.axis[2];
+  const std::int64_t m[3] = {s.base.grid.axis[0].m, s.base.grid.axis[1].m, az.m};
+  const Kernel& kernel = *s.base.kernel;
+  std::vector<double> w(static_cast<std::size_t>(kernel.support(1.0)));
+  constexpr double kSlack = 1e-6;  // as the coefficient ring's
+  std::vector<PlaneRange> planes(static_cast<std::size_t>(m[2]));
+  for (std::int64_t k = 0; k < m[2]; ++k) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const std::int64_t i : {std::int64_t{0}, m[0] - 1})
+      for (const std::int64_t j : {std::int64_t{0}, m[1] - 1}) {
+        const double pz = v[2][0] * static_cast<double>(i) + v[2][1] * static_cast<double>(j) +
+                          v[2][2] * static_cast<double>(k) + v[2][3];
+        lo = std::min(lo, pz);
+        hi = std::max(hi, pz);
+      }
+    lo = std::max(lo, -0.5);
+    hi = std::min(hi, static_cast<double>(az.n) - 0.5);
+    if (lo > hi) continue;  // all fill
+    const std::int64_t a = kernel.weights_at(lo - kSlack, 1.0, w.data());
+    const std::int64_t b = kernel.weights_at(hi + kSlack, 1.0, w.data()) + static_cast<std::int64_t>(w.size()) - 1;
+    PlaneRange r;
+    for (std::int64_t t = a; t <= b; ++t) {  // through the boundary rule
+      const std::int64_t z = boundary_index(t, az.n, s.base.boundary);
+      if (z < 0) continue;
+      r.lo = r.any ? std::min(r.lo, z) : z;
+      r.hi = r.any ? std::max(r.hi, z) : z;
+      r.any = true;
+    }
+    if (r.any) r.lo += az.first, r.hi += az.first;  // stored planes
+    planes[static_cast<std::size_t>(k)] = r;
+  }
+  return planes;
+}
+
+VoteMemory cost(const GeneralSetup& s, const std::vector<PlaneRange>& planes, int threads, int block,
+                std::uint64_t limit, bool gzip_output, std::uint64_t deflater_bytes) {
+  const ResampleSetup& b = s.base;
+  VoteMemory m;
+  m.limit = limit;
+  m.threads = threads;
+  m.block = block;
+  const std::uint64_t label = u(scalar_bytes(b.in_datatype));
+  m.ring_planes = std::max<std::int64_t>(1, block_windows(planes, block).held_max);
+  m.ring_bytes = u(m.ring_planes) * u(b.grid.axis[0].stored_n()) * u(b.grid.axis[1].stored_n()) * label;
+  m.block_bytes = u(block) * u(b.grid.axis[0].m) * u(b.grid.axis[1].m) * label;
+  const std::uint64_t taps = u(b.kernel->support(1.0));
+  m.scratch_bytes = u(threads) * (taps * taps * taps + 1) * 2 * 16;
+  m.table_bytes = u(b.grid.axis[2].m) * 48;  // the plane ranges and windows
+  if (gzip_output) {
+    m.chunk_capacity = static_cast<std::size_t>((m.block_bytes + kChunkBytes - 1) / kChunkBytes + 1);
+    m.codec_bytes = m.chunk_capacity * chunk_buffer_bytes() + u(threads) * deflater_bytes;
+  }
+  return m;
+}
+
+template <class T>
+class GeneralVote final : public Resampler {
+public:
+  GeneralVote(const GeneralSetup& s, const VoteMemory& plan) : s_(s), plan_(plan), kernel_(*s.base.kernel) {
+    const BlockWindows w = block_windows(plane_ranges(s), plan.block);
+    ready_ = w.ready;
+    blocks_ = static_cast<std::int64_t>(w.need.size());
+    for (std::size_t a = 0; a < 3; ++a) {
+      const AxisMap& ax = s.base.grid.axis[a];
+      n_[a] = ax.n;
+      m_[a] = ax.m;
+      first_[a] = ax.first;
+      stored_[a] = ax.stored_n();
+    }
+    plane_values_ = static_cast<std::size_t>(stored_[0] * stored_[1]);
+    ring_.assign(plane_values_ * static_cast<std::size_t>(plan.ring_planes), T{});
+    fill_ = static_cast<T>(s.base.fill);
+    taps_ = kernel_.support(1.0);
+  }
+
+  void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
+    std::vector<T> block(static_cast<std::size_t>(m_[0] * m_[1] * plan_.block));
+    std::int64_t have = 0;
+    for (std::int64_t b = 0; b < blocks_; ++b) {
+      for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
+      const std::int64_t k0 = b * plan_.block, k1 = std::min(m_[2], k0 + plan_.block);
+      vote_block(k0, k1, have, block.data());
+      write_block(out, reinterpret_cast<const unsigned char*>(block.data()),
+                  static_cast<std::size_t>((k1 - k0) * m_[0] * m_[1]) * sizeof(T));
+    }
+    in.skip(u(stored_[2] - have) * plane_values_ * sizeof(T));
+    planes_read_ += u(stored_[2]);
+  }
+
+  RunStats stats() const override {
+    RunStats st;
+    st.planes_read = planes_read_;
+    return st;
+  }
+
+private:
+  const T* plane(std::int64_t z) const {
+    return ring_.data() + static_cast<std::size_t>(z % plan_.ring_planes) * plane_values_;
+  }
+
+  void read_plane(ByteSource& in, std::int64_t z) {
+    T* dst = ring_.data() + static_cast<std::size_t>(z % plan_.ring_planes) * plane_values_;
+    in.read_exact(dst, plane_values_ * sizeof(T));
+    if (s_.base.in_swap)
+      for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
+  }
+
+  struct Scratch {
+    Ballot<T> ballot;
+    std::vector<double> w[3];
+  };
+
+  void vote_block(std::int64_t k0, std::int64_t k1, std::int64_t have, T* block) {
+    const Mat4& v = s_.voxel_map;
+    const std::int64_t rows = (k1 - k0) * m_[1];
+    oneapi::tbb::parallel_for(std::int64_t{0}, rows, [&](std::int64_t r) {
+      const std::int64_t k = k0 + r / m_[1], j = r % m_[1];
+      Scratch& sc = scratch_.local();
+      for (auto& w : sc.w) w.resize(static_cast<std::size_t>(taps_));
+      T* out = block + static_cast<std::size_t>(r * m_[0]);
+      for (std::int64_t i = 0; i < m_[0]; ++i) {
+        double p[3];
+        bool inside = true;
+        for (int a = 0; a < 3; ++a) {
+          p[a] = v[a][0] * static_cast<double>(i) + v[a][1] * static_cast<double>(j) +
+                 v[a][2] * static_cast<double>(k) + v[a][3];
+          inside = inside && p[a] >= -0.5 && p[a] <= static_cast<double>(n_[a]) - 0.5;
+        }
+        if (!inside) {
+          out[i] = fill_;
+          continue;
+        }
+        std::int64_t first[3];
+        for (int a = 0; a < 3; ++a) first[a] = kernel_.weights_at(p[a], 1.0, sc.w[a].data());
+        Ballot<T>& ballot = sc.ballot;
+        ballot.clear();
+        for (int tz = 0; tz < taps_; ++tz) {
+          const double wz = sc.w[2][static_cast<std::size_t>(tz)];
+          if (wz == 0.0) continue;
+          const std::int64_t z = boundary_index(first[2] + tz, n_[2], s_.base.boundary);
+          for (int ty = 0; ty < taps_; ++ty) {
+            const double wy = sc.w[1][static_cast<std::size_t>(ty)];
+            if (wy == 0.0) continue;
+            const std::int64_t y = boundary_index(first[1] + ty, n_[1], s_.base.boundary);
+            for (int tx = 0; tx < taps_; ++tx) {
+              const double wx = sc.w[0][static_cast<std::size_t>(tx)];
+              if (wx == 0.0) continue;
+              const std::int64_t x = boundary_index(first[0] + tx, n_[0], s_.base.boundary);
+              const double w = wz * wy * wx;
+              if (z < 0 || y < 0 || x < 0) {
+                ballot.add(fill_, w);
+                continue;
+              }
+              const std::int64_t zs = z + first_[2];
+              if (zs < have - plan_.ring_planes || zs >= have)
+                throw std::logic_error("label vote: a tap read a plane the ring does not hold");
+              ballot.add(plane(zs)[static_cast<std::size_t>((y + first_[1]) * stored_[0] + x + first_[0])], w);
+            }
+          }
+        }
+        out[i] = ballot.empty() ? fill_ : ballot.winner();
+      }
+    });
+  }
+
+  GeneralSetup s_;
+  VoteMemory plan_;
+  const Kernel& kernel_;
+  std::vector<std::int64_t> ready_;
+  std::int64_t blocks_ = 0;
+  std::int64_t n_[3]{}, m_[3]{}, first_[3]{}, stored_[3]{};
+  std::size_t plane_values_ = 0;
+  std::vector<T> ring_;
+  T fill_{};
+  int taps_ = 1;
+  oneapi::tbb::enumerable_thread_specific<Scratch> scratch_;
+  std::uint64_t planes_read_ = 0;
+};
+
+}  // namespace
+
+VoteMemory plan_general_vote_memory(const GeneralSetup& s, int threads, std::uint64_t limit, bool gzip_output,
+                                    std::uint64_t deflater_bytes, bool smallest) {
+  const std::vector<PlaneRange> planes = plane_ranges(s);
+  const std::uint64_t budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
+  const std::uint64_t target = std::min(budget, kWorkingSetTarget);
+  for (int th = smallest ? 1 : std::max(1, threads); th >= 1; --th)
+    for (int block = smallest ? 1 : 16; block >= 1; block /= 2) {
+      const VoteMemory m = cost(s, planes, th, block, limit, gzip_output, deflater_bytes);
+      if (m.total() <= target || (block == 1 && m.total() <= budget)) return m;
+    }
+  const VoteMemory least = cost(s, planes, 1, 1, limit, gzip_output, deflater_bytes);
+  throw Error(ExitCode::memory_limit,
+              "--memory-limit " + format_bytes(limit) + " is too small for this label map on the general path: "
+              "its output reads " + std::to_string(least.ring_planes) + " input planes at once (" +
+              format_bytes(least.ring_bytes) + "), " + format_bytes(least.total() + kProcessReserve) + " in all");
+}
+
+std::unique_ptr<Resampler> make_general_vote(const GeneralSetup& s, const VoteMemory& plan) {
+  return visit_datatype(s.base.in_datatype, [&](auto tag) -> std::unique_ptr<Resampler> {
+    using T = typename decltype(tag)::type;
+    return std::make_unique<GeneralVote<T>>(s, plan);
+  });
+}
+
+}  // namespace respace
