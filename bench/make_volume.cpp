@@ -3,7 +3,7 @@
 // holding more than one plane, so the demo, the tests and the benchmarks can
 // make volumes of any size (GBs) on a small machine.
 //
-//   respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint16|uint8]
+//   respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint16|uint8|uint32]
 //                       [--pattern smooth|specimen|noise|zplanes] [--level N]
 //
 // smooth: a sum of slow sinusoids and a bright sphere, integral values
@@ -11,7 +11,10 @@
 // field plus Gaussian-like noise, sigma 25) in an exactly zero background,
 // like a scanned specimen (512^3 float32 gzips about 2.5:1, as real 100 um
 // volumes do); noise: deterministic pseudo-random values (compresses poorly);
-// zplanes: every voxel of plane z is z % 251 (for tests of huge sizes). Geometry: sform = qform = diag(S) with the
+// zplanes: every voxel of plane z is z % 251 (for tests of huge sizes);
+// labels: a label map of --labels N labels (default 100) in cells of 8^3
+// voxels with wavy borders, label IDs 1 + (hash of the cell) % N, times
+// --label-scale (default 1; e.g. 1000003 for IDs past 2^24). Geometry: sform = qform = diag(S) with the
 // origin at the centre of the volume, codes 1.
 #include <nifti/nifti2_io.h>
 
@@ -84,8 +87,8 @@ bool in_specimen(std::int64_t x, std::int64_t y, std::int64_t z, const std::int6
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::cerr << "usage: respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint16|uint8] "
-                 "[--pattern smooth|specimen|noise|zplanes] [--level N]\n";
+    std::cerr << "usage: respace_make_volume OUT NX NY NZ [--spacing S] [--datatype float32|int16|uint16|uint32|uint8] "
+                 "[--pattern smooth|specimen|noise|zplanes|labels] [--labels N] [--label-scale S] [--level N]\n";
     return 2;
   }
   try {
@@ -94,20 +97,25 @@ int main(int argc, char** argv) {
     double spacing = 0.1;
     std::string dtype = "float32", pattern = "smooth";
     int level = 1;
+    std::int64_t nlabels = 100;
+    double label_scale = 1;
     for (int i = 5; i + 1 < argc; i += 2) {
       const std::string k = argv[i], v = argv[i + 1];
       if (k == "--spacing") spacing = std::stod(v);
       else if (k == "--datatype") dtype = v;
       else if (k == "--pattern") pattern = v;
       else if (k == "--level") level = std::stoi(v);
+      else if (k == "--labels") nlabels = std::stoll(v);
+      else if (k == "--label-scale") label_scale = std::stod(v);
       else throw Error(ExitCode::usage, "unknown option " + k);
     }
     const int dt = dtype == "int16"    ? DT_INT16
                    : dtype == "uint16" ? DT_UINT16
                    : dtype == "uint8"  ? DT_UINT8
+                   : dtype == "uint32" ? DT_UINT32
                    : dtype == "float32" ? DT_FLOAT32
                                         : 0;
-    if (dt == 0) throw Error(ExitCode::usage, "--datatype must be float32, int16, uint16 or uint8, not " + dtype);
+    if (dt == 0) throw Error(ExitCode::usage, "--datatype must be float32, int16, uint16, uint32 or uint8, not " + dtype);
 
     nifti_image* nim = nifti_make_new_nim(std::vector<int64_t>{3, n[0], n[1], n[2], 1, 1, 1, 1}.data(), dt, 0);
     if (!nim) throw Error(ExitCode::internal, "nifti_make_new_nim failed");
@@ -139,10 +147,11 @@ int main(int argc, char** argv) {
     const Smooth smooth(n);
     std::vector<double> plane(static_cast<std::size_t>(n[0] * n[1]));
     std::vector<unsigned char> bytes(plane.size() * static_cast<std::size_t>(scalar_bytes(dt)));
-    enum class Pattern { sinusoids, specimen, noise, zplanes };
+    enum class Pattern { sinusoids, specimen, noise, zplanes, labels };
     const Pattern pat = pattern == "noise"      ? Pattern::noise
                         : pattern == "specimen" ? Pattern::specimen
                         : pattern == "zplanes"  ? Pattern::zplanes
+                        : pattern == "labels"   ? Pattern::labels
                                                 : Pattern::sinusoids;
     for (std::int64_t z = 0; z < n[2]; ++z) {
       if (pat == Pattern::zplanes) {
@@ -152,7 +161,17 @@ int main(int argc, char** argv) {
           for (std::int64_t x = 0; x < n[0]; ++x) {
             const auto i = static_cast<std::size_t>(y * n[0] + x);
             const auto index = static_cast<std::uint64_t>((z * n[1] + y) * n[0] + x);
-            if (pat == Pattern::noise) {
+            if (pat == Pattern::labels) {
+              // Cells of 8 voxels whose borders wave by up to 2 voxels.
+              const auto cell = [](std::int64_t c, std::int64_t a, std::int64_t b) {
+                return (c + static_cast<std::int64_t>(2.0 * std::sin(0.37 * static_cast<double>(a) +
+                                                                     0.23 * static_cast<double>(b)))) >> 3;
+              };
+              const std::uint64_t hash = static_cast<std::uint64_t>(cell(x, y, z) * 73856093) ^
+                                      static_cast<std::uint64_t>(cell(y, z, x) * 19349663) ^
+                                      static_cast<std::uint64_t>(cell(z, x, y) * 83492791);
+              plane[i] = static_cast<double>(1 + (hash % static_cast<std::uint64_t>(nlabels))) * label_scale;
+            } else if (pat == Pattern::noise) {
               plane[i] = noise_value(index);
             } else if (pat == Pattern::specimen) {
               plane[i] = in_specimen(x, y, z, n) ? 800 + smooth(x, y, z) + gaussian_like(index) * 25 : 0.0;
@@ -160,8 +179,8 @@ int main(int argc, char** argv) {
             } else {
               plane[i] = smooth(x, y, z);
             }
-            if (dt == DT_UINT8) plane[i] = std::fabs(plane[i]) / 8;
-            if (dt == DT_UINT16) plane[i] = std::fabs(plane[i]);
+            if (pat != Pattern::labels && dt == DT_UINT8) plane[i] = std::fabs(plane[i]) / 8;
+            if (pat != Pattern::labels && (dt == DT_UINT16 || dt == DT_UINT32)) plane[i] = std::fabs(plane[i]);
           }
       }
       visit_datatype(dt, [&](auto tag) {

@@ -20,24 +20,50 @@ constexpr double kTie = 1e-12;
 
 template <class T>
 struct Ballot {
+  // Few labels (the usual case: a footprint covers one to a few regions):
+  // summed as they come into `merged`. Past kFew distinct labels, the rest
+  // are collected in `pairs` and merged at the end by a stable sort, so
+  // each label's weights are still summed in the order they came.
+  static constexpr std::size_t kFew = 32;
   std::vector<std::pair<T, double>> pairs, merged;
+  std::size_t last = 0;  // where the last label was found in `merged`
 
-  void clear() { pairs.clear(); }
-  void add(T label, double w) {
-    if (w != 0.0) pairs.emplace_back(label, w);
+  void clear() {
+    pairs.clear();
+    merged.clear();
+    last = 0;
   }
-  bool empty() const { return pairs.empty(); }
+  bool empty() const { return pairs.empty() && merged.empty(); }
+
+  void add(T label, double w) {
+    if (w == 0.0) return;
+    if (!pairs.empty()) {
+      pairs.emplace_back(label, w);
+      return;
+    }
+    if (last < merged.size() && merged[last].first == label) {
+      merged[last].second += w;
+      return;
+    }
+    for (std::size_t i = 0; i < merged.size(); ++i)
+      if (merged[i].first == label) {
+        merged[i].second += w;
+        last = i;
+        return;
+      }
+    if (merged.size() < kFew) {
+      last = merged.size();
+      merged.emplace_back(label, w);
+      return;
+    }
+    pairs = merged;  // many labels: collect from here on
+    pairs.emplace_back(label, w);
+  }
 
   T winner() {
-    merged.clear();
-    if (pairs.size() <= 48) {  // few: merge in place, in order of first appearance
-      for (const auto& [l, w] : pairs) {
-        auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& e) { return e.first == l; });
-        if (it == merged.end()) merged.emplace_back(l, w);
-        else it->second += w;
-      }
-    } else {  // many: a stable sort keeps each label's weights in tap order
+    if (!pairs.empty()) {
       std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      merged.clear();
       for (const auto& [l, w] : pairs) {
         if (!merged.empty() && merged.back().first == l) merged.back().second += w;
         else merged.emplace_back(l, w);
