@@ -100,6 +100,26 @@ void add_result_json(nlohmann::json& j, const JobPlan& p, const JobResult& r, bo
   j["bytes_read"] = r.bytes_read;
   j["bytes_written"] = r.bytes_written;
   j["peak_rss_bytes"] = r.peak_rss;
+  if (const auto& ls = r.stats.labels) {
+    // Each label's volume in mm3, in and out; IDs as exact JSON numbers.
+    const GridPlan& g = p.resample.setup.grid;
+    double in_voxel = 1, out_voxel = 1;
+    for (int k = 0; k < 3; ++k) {
+      in_voxel *= g.axis[k].spacing_in;
+      out_voxel *= column_norm(g.primary_out, k);
+    }
+    nlohmann::json volumes = nlohmann::json::array(), lost = nlohmann::json::array();
+    std::size_t in = 0, out = 0;
+    for (const LabelCount& c : ls->labels) {
+      const nlohmann::json id = nlohmann::json::parse(c.label);
+      volumes.push_back({{"label", id}, {"in", static_cast<double>(c.in) * in_voxel},
+                         {"out", static_cast<double>(c.out) * out_voxel}});
+      in += c.in > 0;
+      out += c.out > 0;
+      if (c.in > 0 && c.out == 0) lost.push_back(id);
+    }
+    j["labels"] = {{"in", in}, {"out", out}, {"lost", lost}, {"complete", ls->complete}, {"volume_mm3", volumes}};
+  }
   if (const auto& tf = r.stats.temp_file) j["temp_file"] = {{"path", tf->path}, {"bytes", tf->bytes}, {"removed", tf->removed}};
   if (compare) {
     const nifti_image& h = p.input.header();

@@ -80,7 +80,13 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
        << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
   os << "Interpolation    " << rp.setup.kernel->describe() << ", grid " << to_string(g.policy)
      << ", boundary " << to_string(rp.setup.boundary) << ", fill " << rp.setup.fill << "\n";
-  if (!p.labels_why.empty()) os << "Labels           voted, not interpolated: " << p.labels_why << "\n";
+  if (!p.labels_why.empty()) {
+    os << "Labels           voted, not interpolated: " << p.labels_why << "\n";
+  } else if (!rp.setup.kernel->keeps_values() && rp.setup.in_datatype != DT_FLOAT32 &&
+             rp.setup.in_datatype != DT_FLOAT64 && rp.setup.channels == 1 && p.input.header().intent_code == 0) {
+    os << "  hint           an integer volume without an intent: if it is a label map, --labels votes instead of "
+          "interpolating\n";
+  }
   os << "Antialias        " << to_string(o.antialias) << " (along the "
      << (rp.path == ResamplePath::general ? "input" : "output") << " axes):";
   for (std::size_t k = 0; k < 3; ++k) {
@@ -141,6 +147,20 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
 }
 
 void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool compare) {
+  if (const auto& ls = r.stats.labels) {
+    std::size_t in = 0, out = 0;
+    std::vector<std::string> lost;
+    for (const LabelCount& c : ls->labels) {
+      in += c.in > 0;
+      out += c.out > 0;
+      if (c.in > 0 && c.out == 0) lost.push_back(c.label);
+    }
+    os << "Labels:  " << in << " in, " << out << " out, " << lost.size() << " lost";
+    for (std::size_t i = 0; i < lost.size() && i < 10; ++i) os << (i ? ", " : ": ") << lost[i];
+    if (lost.size() > 10) os << ", ...";
+    if (!ls->complete) os << " (past " << kMaxCountedLabels << " distinct values the counts stopped)";
+    os << "\n";
+  }
   if (compare) {
     const nifti_image& h = p.input.header();
     const bool scaled = h.scl_slope != 0 && !(h.scl_slope == 1 && h.scl_inter == 0);

@@ -121,16 +121,18 @@ public:
       for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
       const std::int64_t k0 = b * plan_.block, k1 = std::min(m_[2], k0 + plan_.block);
       vote_block(k0, k1, have, block.data());
+      counts_.count(block.data(), static_cast<std::size_t>((k1 - k0) * m_[0] * m_[1]), true);
       write_block(out, reinterpret_cast<const unsigned char*>(block.data()),
                   static_cast<std::size_t>((k1 - k0) * m_[0] * m_[1]) * sizeof(T));
     }
-    in.skip(u(stored_[2] - have) * plane_values_ * sizeof(T));
+    for (; have < stored_[2]; ++have) read_plane(in, have);  // planes no output reads: counted all the same
     planes_read_ += u(stored_[2]);
   }
 
   RunStats stats() const override {
     RunStats st;
     st.planes_read = planes_read_;
+    st.labels = counts_.stats();
     return st;
   }
 
@@ -144,6 +146,7 @@ private:
     in.read_exact(dst, plane_values_ * sizeof(T));
     if (s_.base.in_swap)
       for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
+    counts_.count(dst, plane_values_, false);
   }
 
   struct Scratch {
@@ -216,6 +219,7 @@ private:
   int taps_ = 1;
   oneapi::tbb::enumerable_thread_specific<Scratch> scratch_;
   std::uint64_t planes_read_ = 0;
+  LabelCounts<T> counts_;
 };
 
 }  // namespace

@@ -70,16 +70,18 @@ public:
       for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
       const std::int64_t k0 = b * plan_.block, k1 = std::min(Z_.m, k0 + plan_.block);
       vote_block(k0, k1, have, block.data());
+      counts_.count(block.data(), static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m), true);
       write_block(out, reinterpret_cast<const unsigned char*>(block.data()),
                   static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m) * sizeof(T));
     }
-    in.skip(u(Z_.n - have) * plane_values_ * sizeof(T));  // planes no output reads
+    for (; have < Z_.n; ++have) read_plane(in, have);  // planes no output reads: counted all the same
     planes_read_ += u(Z_.n);
   }
 
   RunStats stats() const override {
     RunStats st;
     st.planes_read = planes_read_;
+    st.labels = counts_.stats();
     return st;
   }
 
@@ -91,6 +93,7 @@ private:
     in.read_exact(dst, plane_values_ * sizeof(T));
     if (s_.in_swap)
       for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
+    counts_.count(dst, plane_values_, false);
   }
 
   // Output planes [k0, k1), from the ring (planes [have - ring, have)).
@@ -158,6 +161,7 @@ private:
   bool add_fill_ = false;
   oneapi::tbb::enumerable_thread_specific<Ballot<T>> ballots_;
   std::uint64_t planes_read_ = 0;
+  LabelCounts<T> counts_;
 };
 
 }  // namespace

@@ -30,6 +30,9 @@
 // piecewise constant), each label's weights summed in tap order, so the
 // bytes do not depend on threads or blocks.
 //
+// Every input plane and every output block is counted label by label as it
+// passes (engine/label_counts.hpp): the report's labels in, out and lost.
+//
 // Memory (VoteMemory): ring planes x input plane bytes, one output block,
 // per-thread vote scratch (at most taps_x * taps_y * taps_z pairs), the
 // output's gzip chunks and deflaters, the tables, the io buffers.
@@ -41,6 +44,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine/label_counts.hpp"
 #include "engine/memory_plan.hpp"
 #include "engine/resampler.hpp"
 #include "engine/separable_tables.hpp"
@@ -53,10 +57,11 @@ struct VoteMemory {
   int block = 1;              // output planes voted at once
   std::int64_t ring_planes = 0;
   std::uint64_t ring_bytes = 0, block_bytes = 0, scratch_bytes = 0, table_bytes = 0;
+  std::uint64_t count_bytes = kLabelCountBytes;  // the labels' voxel counts (engine/label_counts.hpp)
   std::size_t chunk_capacity = 0;
   std::uint64_t codec_bytes = 0;  // the output's gzip chunks and deflaters
   std::uint64_t total() const {
-    return ring_bytes + block_bytes + scratch_bytes + table_bytes + codec_bytes + kIoBytes;
+    return ring_bytes + block_bytes + scratch_bytes + table_bytes + count_bytes + codec_bytes + kIoBytes;
   }
 };
 

@@ -71,6 +71,7 @@ MemoryAccount vote_account(const VoteMemory& v) {
   if (v.codec_bytes > 0) a.items.push_back({"gzip chunks and deflaters", v.chunk_capacity, v.codec_bytes});
   a.items.push_back({"vote scratch", 0, v.scratch_bytes});
   a.items.push_back({"weight tables", 0, v.table_bytes});
+  a.items.push_back({"label counts", kMaxCountedLabels, v.count_bytes});
   a.items.push_back({"io buffers", 0, kIoBytes});
   a.items.push_back({"process reserve", 0, kProcessReserve});
   a.planned = v.total() + kProcessReserve;

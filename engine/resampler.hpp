@@ -20,6 +20,7 @@
 #include "engine/geometry.hpp"
 #include "engine/kernel.hpp"
 #include "engine/kernels/linear.hpp"
+#include "engine/label_counts.hpp"
 #include "engine/sample_codec.hpp"
 #include "engine/value_stats.hpp"
 #include "io/byte_sink.hpp"
@@ -82,6 +83,7 @@ struct RunStats {
   ValueStats input, output;  // stored values, all volumes so far (with compare)
   PoolStats pools;
   std::optional<TempFileStats> temp_file;
+  std::optional<LabelStats> labels;  // --labels: each label's voxels in and out
 };
 
 class Resampler {

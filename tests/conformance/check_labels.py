@@ -213,6 +213,37 @@ def case_rotation(nlabels, boundary="nearest"):
     return probs, f"{len(labels)} labels, {int(inside.sum())} voxels in the field of view"
 
 
+def case_counts():
+    """--json's labels: how many in and out, which lost, and each label's
+    volume in and out (mm3), against numpy's counts of the two files."""
+    import json
+    vol = label_volume(1000, 44)
+    inp = write("counts_in.nii.gz", vol)
+    out = path("counts_out.nii.gz")
+    rc, so, se = run_respace([inp, out, "--size", "12", "11", "10", "--grid", "fov", "--labels", "--force", "--json"])
+    if rc != 0:
+        return [f"exit {rc}: {tail(se)}"]
+    lab = json.loads(so).get("labels", {})
+    img = nib.load(out)
+    got = np.asanyarray(img.dataobj)
+    out_voxel = float(np.prod(img.header.get_zooms()[:3]))
+    ui, ci = np.unique(vol, return_counts=True)
+    uo, co = np.unique(got, return_counts=True)
+    probs = []
+    if lab.get("in") != len(ui) or lab.get("out") != len(uo) or lab.get("complete") is not True:
+        probs.append(f"in {lab.get('in')} out {lab.get('out')}, expected {len(ui)} and {len(uo)}")
+    if sorted(lab.get("lost", [])) != sorted(int(x) for x in set(ui.tolist()) - set(uo.tolist())):
+        probs.append("lost labels differ")
+    vin, vout = dict(zip(ui.tolist(), ci.tolist())), dict(zip(uo.tolist(), co.tolist()))
+    for e in lab.get("volume_mm3", []):
+        if abs(e["in"] - vin.get(e["label"], 0) * 1.0) > 1e-6 or \
+                abs(e["out"] - vout.get(e["label"], 0) * out_voxel) > 1e-6 * max(1.0, e["out"]):
+            probs.append(f"label {e['label']}: volume {e['in']}/{e['out']} mm3, expected "
+                         f"{vin.get(e['label'], 0)}/{vout.get(e['label'], 0) * out_voxel}")
+            break
+    return probs, f"{len(ui)} in, {len(uo)} out, {len(lab.get('lost', []))} lost"
+
+
 def case_exact_ties():
     """Two labels in a checkerboard, shrunk 2x on --grid fov: every linear
     footprint and every box is half one, half the other: the lower wins."""
@@ -306,6 +337,7 @@ def all_cases():
         ("constant_boundary_fill_label", lambda: case_generic(50, (12, 11, 10), "off", "constant", 7)),
         ("mirror_boundary_down4", lambda: case_generic(50, (8, 7, 7), "off", "mirror")),
         ("exact_ties_go_to_the_lowest_label", case_exact_ties),
+        ("json_label_counts_and_volumes", case_counts),
         ("rotation_50_labels", lambda: case_rotation(50)),
         ("rotation_1000_labels_mirror", lambda: case_rotation(1000, "mirror")),
         ("ids_uint32_above_2^24", lambda: case_ids(np.uint32, 614454277, 3)),
