@@ -36,6 +36,44 @@ std::int64_t boundary_index(std::int64_t i, std::int64_t n, Boundary b) {
   return -1;
 }
 
+// The crop indices taps a..b read through the boundary rule, in O(1): the
+// rule maps consecutive taps to a path that moves by at most one index a
+// step, so what they read is the interval between the path's extremes,
+// found at a, at b, and at the turns of mirror and reflect in between.
+PlaneRange mapped_range(std::int64_t a, std::int64_t b, std::int64_t n, Boundary boundary) {
+  PlaneRange r;
+  if (boundary == Boundary::constant) {
+    r.lo = std::max<std::int64_t>(a, 0);
+    r.hi = std::min<std::int64_t>(b, n - 1);
+    r.any = r.lo <= r.hi;
+    return r;
+  }
+  r.any = true;
+  if (boundary == Boundary::nearest || n == 1) {
+    r.lo = std::clamp<std::int64_t>(a, 0, n - 1);
+    r.hi = std::clamp<std::int64_t>(b, 0, n - 1);
+    return r;
+  }
+  const std::int64_t period = boundary == Boundary::mirror ? 2 * (n - 1) : 2 * n;
+  if (b - a + 1 >= period) {
+    r.lo = 0;
+    r.hi = n - 1;
+    return r;
+  }
+  r.lo = r.hi = boundary_index(a, n, boundary);
+  const auto visit = [&](std::int64_t t) {
+    if (t < a || t > b) return;
+    const std::int64_t z = boundary_index(t, n, boundary);
+    r.lo = std::min(r.lo, z);
+    r.hi = std::max(r.hi, z);
+  };
+  visit(b);
+  const std::int64_t j0 = a >= 0 ? a / period : -((-a + period - 1) / period);
+  for (std::int64_t j = j0 - 1; j <= j0 + 2; ++j)
+    for (const std::int64_t off : {std::int64_t{-1}, std::int64_t{0}, n - 1, n}) visit(j * period + off);
+  return r;
+}
+
 // For each output plane, the stored input planes its footprint reads.
 std::vector<PlaneRange> plane_ranges(const GeneralSetup& s) {
   const Mat4& v = s.voxel_map;
@@ -59,14 +97,7 @@ std::vector<PlaneRange> plane_ranges(const GeneralSetup& s) {
     if (lo > hi) continue;  // all fill
     const std::int64_t a = kernel.weights_at(lo - kSlack, 1.0, w.data());
     const std::int64_t b = kernel.weights_at(hi + kSlack, 1.0, w.data()) + static_cast<std::int64_t>(w.size()) - 1;
-    PlaneRange r;
-    for (std::int64_t t = a; t <= b; ++t) {  // through the boundary rule
-      const std::int64_t z = boundary_index(t, az.n, s.base.boundary);
-      if (z < 0) continue;
-      r.lo = r.any ? std::min(r.lo, z) : z;
-      r.hi = r.any ? std::max(r.hi, z) : z;
-      r.any = true;
-    }
+    PlaneRange r = mapped_range(a, b, az.n, s.base.boundary);
     if (r.any) r.lo += az.first, r.hi += az.first;  // stored planes
     planes[static_cast<std::size_t>(k)] = r;
   }

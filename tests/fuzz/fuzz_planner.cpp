@@ -3,7 +3,7 @@
 // The bytes choose a header (NIfTI-1 or -2, dims up to 2^40 voxels, volumes,
 // datatype, pixdim, an sform that may be oblique or singular), written as a
 // sparse file (no voxel data is ever read), and a command line (--spacing
-// from 1e-7 to 1e3 mm or --size up to 2^40, --crop, --order, --boundary, --antialias,
+// from 1e-7 to 1e3 mm or --size up to 2^40, --crop, --order, --boundary, --antialias, --labels,
 // --grid, --threads, --memory-limit or the default, an --affine that turns
 // the volume, the output's format). parse_options() and plan_job() then
 // either refuse with a documented exit code (never "internal", never
@@ -179,6 +179,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (f.remaining_bytes() > 0) {
     const char* modes[] = {"auto", "off", "gauss", "box"};
     args.insert(args.end(), {"--antialias", modes[f.ConsumeIntegralInRange(0, 3)]});
+    if (f.ConsumeBool()) args.push_back("--labels");
   }
 
   std::vector<char*> argv;
