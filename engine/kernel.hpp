@@ -20,9 +20,10 @@
 // weight zero, the field of view) is the table builder's, the same for
 // every kernel.
 //
-// combine() says how taps become a value: a weighted sum (every kernel so
-// far) or a vote among the input values (label maps, coming next); the
-// planner refuses a kernel whose combination the paths cannot run.
+// combine() says how taps become a value: a weighted sum, or a vote among
+// the input values with the weights as votes (label maps: the planner
+// takes the labels path for a voting kernel as for --labels,
+// engine/label_vote.hpp).
 //
 // Thread safety: kernels are immutable; the built-in ones are statics.
 #pragma once

@@ -143,11 +143,10 @@ const char* to_string(ResamplePath p) {
   return "?";
 }
 
-ResamplePlan plan_resample(const ResampleRequest& q) {
-  const Kernel& kernel = *q.setup.kernel;
-  if (kernel.combine() != Combine::weights)
-    throw Error(ExitCode::usage, std::string("--kernel ") + kernel.name() +
-                                     ": a voting kernel, which neither path runs yet");
+ResamplePlan plan_resample(const ResampleRequest& request) {
+  // A kernel that votes makes the input a label map, as --labels does.
+  ResampleRequest q = request;
+  q.setup.labels = q.setup.labels || q.setup.kernel->combine() == Combine::vote;
   ResamplePlan p;
   p.setup = q.setup;
   p.setup.filter = axis_filters(q);
@@ -160,7 +159,7 @@ ResamplePlan plan_resample(const ResampleRequest& q) {
   policy.planning_bytes = planning_bytes(p.setup);
   if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
 
-  if (q.setup.labels) {
+  if (p.setup.labels) {
     check_labels(q);
     p.path = ResamplePath::labels;
     bool raised = false;

@@ -91,8 +91,8 @@ struct ResamplePlan {
   std::size_t output_chunks = 0;  // the output gzip sink.s chunk pool capacity (io/byte_sink.hpp)
 };
 
-// Throws Error(usage) for a kernel no path runs (or --antialias box on the
-// general path), Error(memory_limit) when
+// Throws Error(usage) for what no path runs (--antialias box on the general
+// path; --labels with a prefiltered kernel, ...), Error(memory_limit) when
 // nothing fits (with the limit that would).
 ResamplePlan plan_resample(const ResampleRequest& request);
 

@@ -135,14 +135,21 @@ public:
   }
 };
 
-TEST(Planner, RefusesAKernelNoPathRuns) {
+TEST(Planner, AVotingKernelTakesTheLabelsPathAndAPrefilteredOneCannotVote) {
   const VoteKernel vote;
+  ResampleRequest q = request({20, 20, 20}, spacing(2, 2, 2), vote, 0);
+  q.setup.in_datatype = q.setup.out_datatype = DT_UINT16;
+  const ResamplePlan p = plan_resample(q);
+  EXPECT_EQ(p.path, ResamplePath::labels);
+  EXPECT_EQ(items_total(p.memory), p.memory.planned) << "the labels path's account adds up too";
+  ResampleRequest cubic = request({20, 20, 20}, spacing(2, 2, 2), kernel_of(3), 0);
+  cubic.setup.labels = true;
   try {
-    plan_resample(request({20, 20, 20}, spacing(2, 2, 2), vote, 0));
-    FAIL() << "a voting kernel is refused until a path runs it";
+    plan_resample(cubic);
+    FAIL() << "B-spline weights cannot vote";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::usage);
-    EXPECT_NE(std::string(e.what()).find("vote"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("non-negative"), std::string::npos) << e.what();
   }
 }
 
