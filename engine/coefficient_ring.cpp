@@ -9,32 +9,38 @@
 
 namespace respace {
 
-RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[3], const Kernel& kernel,
-                   int block) {
-  const int margin = kernel.margin(), support = kernel.support(1.0);
-  const std::int64_t extended = n[2] + 2 * margin;
-  std::vector<double> w(static_cast<std::size_t>(support));
+PlaneRange plane_taps_z(const Mat4& v, const std::int64_t m[3], std::int64_t k, std::int64_t nz, const Kernel& kernel,
+                        std::vector<double>& w) {
   // Interior positions are computed with the corners' formula; this covers
   // their rounding (positions are at most ~1e5, so errors ~1e-11).
   constexpr double kSlack = 1e-6;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const std::int64_t i : {std::int64_t{0}, m[0] - 1})
+    for (const std::int64_t j : {std::int64_t{0}, m[1] - 1}) {
+      const double pz = v[2][0] * static_cast<double>(i) + v[2][1] * static_cast<double>(j) +
+                        v[2][2] * static_cast<double>(k) + v[2][3];
+      lo = std::min(lo, pz);
+      hi = std::max(hi, pz);
+    }
+  lo = std::max(lo, -0.5);
+  hi = std::min(hi, static_cast<double>(nz) - 0.5);
+  if (lo > hi) return {};
+  w.resize(static_cast<std::size_t>(kernel.support(1.0)));
+  return {true, kernel.weights_at(lo - kSlack, 1.0, w.data()),
+          kernel.weights_at(hi + kSlack, 1.0, w.data()) + static_cast<std::int64_t>(w.size()) - 1};
+}
+
+RingPlan plan_ring(const Mat4& v, const std::int64_t n[3], const std::int64_t m[3], const Kernel& kernel,
+                   int block) {
+  const int margin = kernel.margin();
+  const std::int64_t extended = n[2] + 2 * margin;
+  std::vector<double> w;
   std::vector<PlaneRange> planes(static_cast<std::size_t>(m[2]));
   for (std::int64_t k = 0; k < m[2]; ++k) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const std::int64_t i : {std::int64_t{0}, m[0] - 1})
-      for (const std::int64_t j : {std::int64_t{0}, m[1] - 1}) {
-        const double pz = v[2][0] * static_cast<double>(i) + v[2][1] * static_cast<double>(j) +
-                          v[2][2] * static_cast<double>(k) + v[2][3];
-        lo = std::min(lo, pz);
-        hi = std::max(hi, pz);
-      }
-    lo = std::max(lo, -0.5);
-    hi = std::min(hi, static_cast<double>(n[2]) - 0.5);
-    if (lo > hi) continue;  // the whole plane is fill
-    const std::int64_t a =
-        std::clamp<std::int64_t>(kernel.weights_at(lo - kSlack, 1.0, w.data()) + margin, 0, extended - 1);
-    const std::int64_t b = std::clamp<std::int64_t>(kernel.weights_at(hi + kSlack, 1.0, w.data()) + support - 1 + margin,
-                                                    0, extended - 1);
-    planes[static_cast<std::size_t>(k)] = {true, a, b};
+    const PlaneRange t = plane_taps_z(v, m, k, n[2], kernel, w);
+    if (!t.any) continue;  // the whole plane is fill
+    planes[static_cast<std::size_t>(k)] = {true, std::clamp<std::int64_t>(t.lo + margin, 0, extended - 1),
+                                           std::clamp<std::int64_t>(t.hi + margin, 0, extended - 1)};
   }
   BlockWindows windows = block_windows(planes, block);
   RingPlan r;

@@ -53,6 +53,13 @@ struct RingPlan {
   std::vector<std::int64_t> keep;       // per block: the lowest plane it or a later block reads
 };
 
+// The z taps (crop indices, before margins or the boundary rule) that
+// output plane k's footprint reaches: p_z at the plane's four corners,
+// clamped to the field of view [-0.5, nz - 0.5], widened by the kernel's
+// taps; none when the whole plane is fill. `w`: scratch for the weights.
+PlaneRange plane_taps_z(const Mat4& voxel_map, const std::int64_t m[3], std::int64_t k, std::int64_t nz,
+                        const Kernel& kernel, std::vector<double>& w);
+
 // n: input (crop) dims; m: output dims; the kernel's support and margin
 // give the taps; planes beyond [0, n_z + 2 margin) are never read.
 RingPlan plan_ring(const Mat4& voxel_map, const std::int64_t n[3], const std::int64_t m[3], const Kernel& kernel,

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "engine/ballot.hpp"
+#include "engine/label_ring.hpp"
 #include "engine/block_windows.hpp"
+#include "engine/coefficient_ring.hpp"
 #include "engine/bspline.hpp"
 #include "engine/sample_codec.hpp"
 #include "engine/write_block.hpp"
@@ -76,28 +78,14 @@ PlaneRange mapped_range(std::int64_t a, std::int64_t b, std::int64_t n, Boundary
 
 // For each output plane, the stored input planes its footprint reads.
 std::vector<PlaneRange> plane_ranges(const GeneralSetup& s) {
-  const Mat4& v = s.voxel_map;
   const AxisMap& az = s.base.grid.axis[2];
   const std::int64_t m[3] = {s.base.grid.axis[0].m, s.base.grid.axis[1].m, az.m};
-  const Kernel& kernel = *s.base.kernel;
-  std::vector<double> w(static_cast<std::size_t>(kernel.support(1.0)));
-  constexpr double kSlack = 1e-6;  // as the coefficient ring's
+  std::vector<double> w;
   std::vector<PlaneRange> planes(static_cast<std::size_t>(m[2]));
   for (std::int64_t k = 0; k < m[2]; ++k) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const std::int64_t i : {std::int64_t{0}, m[0] - 1})
-      for (const std::int64_t j : {std::int64_t{0}, m[1] - 1}) {
-        const double pz = v[2][0] * static_cast<double>(i) + v[2][1] * static_cast<double>(j) +
-                          v[2][2] * static_cast<double>(k) + v[2][3];
-        lo = std::min(lo, pz);
-        hi = std::max(hi, pz);
-      }
-    lo = std::max(lo, -0.5);
-    hi = std::min(hi, static_cast<double>(az.n) - 0.5);
-    if (lo > hi) continue;  // all fill
-    const std::int64_t a = kernel.weights_at(lo - kSlack, 1.0, w.data());
-    const std::int64_t b = kernel.weights_at(hi + kSlack, 1.0, w.data()) + static_cast<std::int64_t>(w.size()) - 1;
-    PlaneRange r = mapped_range(a, b, az.n, s.base.boundary);
+    const PlaneRange t = plane_taps_z(s.voxel_map, m, k, az.n, *s.base.kernel, w);
+    if (!t.any) continue;  // all fill
+    PlaneRange r = mapped_range(t.lo, t.hi, az.n, s.base.boundary);
     if (r.any) r.lo += az.first, r.hi += az.first;  // stored planes
     planes[static_cast<std::size_t>(k)] = r;
   }
@@ -128,10 +116,14 @@ VoteMemory cost(const GeneralSetup& s, const std::vector<PlaneRange>& planes, in
 template <class T>
 class GeneralVote final : public Resampler {
 public:
-  GeneralVote(const GeneralSetup& s, const VoteMemory& plan) : s_(s), plan_(plan), kernel_(*s.base.kernel) {
+  GeneralVote(const GeneralSetup& s, const VoteMemory& plan)
+      : s_(s),
+        plan_(plan),
+        kernel_(*s.base.kernel),
+        ring_(static_cast<std::size_t>(s.base.grid.axis[0].stored_n() * s.base.grid.axis[1].stored_n()), plan.ring_planes,
+              s.base.in_swap) {
     const BlockWindows w = block_windows(plane_ranges(s), plan.block);
     ready_ = w.ready;
-    blocks_ = static_cast<std::int64_t>(w.need.size());
     for (std::size_t a = 0; a < 3; ++a) {
       const AxisMap& ax = s.base.grid.axis[a];
       n_[a] = ax.n;
@@ -139,24 +131,14 @@ public:
       first_[a] = ax.first;
       stored_[a] = ax.stored_n();
     }
-    plane_values_ = static_cast<std::size_t>(stored_[0] * stored_[1]);
-    ring_.assign(plane_values_ * static_cast<std::size_t>(plan.ring_planes), T{});
     fill_ = static_cast<T>(s.base.fill);
     taps_ = kernel_.support(1.0);
   }
 
   void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
-    std::vector<T> block(static_cast<std::size_t>(m_[0] * m_[1] * plan_.block));
-    std::int64_t have = 0;
-    for (std::int64_t b = 0; b < blocks_; ++b) {
-      for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
-      const std::int64_t k0 = b * plan_.block, k1 = std::min(m_[2], k0 + plan_.block);
-      vote_block(k0, k1, have, block.data());
-      counts_.count(block.data(), static_cast<std::size_t>((k1 - k0) * m_[0] * m_[1]), true);
-      write_block(out, reinterpret_cast<const unsigned char*>(block.data()),
-                  static_cast<std::size_t>((k1 - k0) * m_[0] * m_[1]) * sizeof(T));
-    }
-    for (; have < stored_[2]; ++have) read_plane(in, have);  // planes no output reads: counted all the same
+    run_label_volume(in, out, ring_, counts_, ready_, stored_[2], m_[2], plan_.block,
+                     static_cast<std::size_t>(m_[0] * m_[1]),
+                     [this](std::int64_t k0, std::int64_t k1, std::int64_t have, T* dst) { vote_block(k0, k1, have, dst); });
     planes_read_ += u(stored_[2]);
   }
 
@@ -168,18 +150,6 @@ public:
   }
 
 private:
-  const T* plane(std::int64_t z) const {
-    return ring_.data() + static_cast<std::size_t>(z % plan_.ring_planes) * plane_values_;
-  }
-
-  void read_plane(ByteSource& in, std::int64_t z) {
-    T* dst = ring_.data() + static_cast<std::size_t>(z % plan_.ring_planes) * plane_values_;
-    in.read_exact(dst, plane_values_ * sizeof(T));
-    if (s_.base.in_swap)
-      for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
-    counts_.count(dst, plane_values_, false);
-  }
-
   struct Scratch {
     Ballot<T> ballot;
     std::vector<double> w[3];
@@ -226,10 +196,7 @@ private:
                 ballot.add(fill_, w);
                 continue;
               }
-              const std::int64_t zs = z + first_[2];
-              if (zs < have - plan_.ring_planes || zs >= have)
-                throw std::logic_error("label vote: a tap read a plane the ring does not hold");
-              ballot.add(plane(zs)[static_cast<std::size_t>((y + first_[1]) * stored_[0] + x + first_[0])], w);
+              ballot.add(ring_.plane(z + first_[2], have)[static_cast<std::size_t>((y + first_[1]) * stored_[0] + x + first_[0])], w);
             }
           }
         }
@@ -242,10 +209,8 @@ private:
   VoteMemory plan_;
   const Kernel& kernel_;
   std::vector<std::int64_t> ready_;
-  std::int64_t blocks_ = 0;
   std::int64_t n_[3]{}, m_[3]{}, first_[3]{}, stored_[3]{};
-  std::size_t plane_values_ = 0;
-  std::vector<T> ring_;
+  LabelRing<T> ring_;
   T fill_{};
   int taps_ = 1;
   oneapi::tbb::enumerable_thread_specific<Scratch> scratch_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/ballot.hpp"
+#include "engine/label_ring.hpp"
 #include "engine/sample_codec.hpp"
 #include "engine/write_block.hpp"
 #include "io/byte_size.hpp"
@@ -51,30 +52,22 @@ template <class T>
 class Vote final : public Resampler {
 public:
   Vote(const ResampleSetup& s, const VoteMemory& plan, std::shared_ptr<const SeparableTables> tables)
-      : s_(s), plan_(plan), t_(std::move(tables)), X_(t_->x), Y_(t_->y), Z_(t_->z) {
+      : s_(s),
+        plan_(plan),
+        t_(std::move(tables)),
+        X_(t_->x),
+        Y_(t_->y),
+        Z_(t_->z),
+        ring_(static_cast<std::size_t>(X_.n * Y_.n), plan.ring_planes, s.in_swap) {
     const BlockWindows w = block_windows(z_ranges(Z_), plan.block);
-    need_ = w.need;
     ready_ = w.ready;
-    keep_ = w.keep;
-    plane_values_ = static_cast<std::size_t>(X_.n * Y_.n);
-    ring_.assign(plane_values_ * static_cast<std::size_t>(plan.ring_planes), T{});
     fill_ = static_cast<T>(s.fill);
     add_fill_ = s.boundary == Boundary::constant && !(X_.full_coverage && Y_.full_coverage && Z_.full_coverage);
   }
 
   void run_volume(ByteSource& in, ByteSink& out, const PipelineHooks& /*hooks*/) override {
-    std::vector<T> block(static_cast<std::size_t>(X_.m * Y_.m * plan_.block));
-    std::int64_t have = 0;
-    const auto blocks = static_cast<std::int64_t>(need_.size());
-    for (std::int64_t b = 0; b < blocks; ++b) {
-      for (; have < ready_[static_cast<std::size_t>(b)]; ++have) read_plane(in, have);
-      const std::int64_t k0 = b * plan_.block, k1 = std::min(Z_.m, k0 + plan_.block);
-      vote_block(k0, k1, have, block.data());
-      counts_.count(block.data(), static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m), true);
-      write_block(out, reinterpret_cast<const unsigned char*>(block.data()),
-                  static_cast<std::size_t>((k1 - k0) * X_.m * Y_.m) * sizeof(T));
-    }
-    for (; have < Z_.n; ++have) read_plane(in, have);  // planes no output reads: counted all the same
+    run_label_volume(in, out, ring_, counts_, ready_, Z_.n, Z_.m, plan_.block, static_cast<std::size_t>(X_.m * Y_.m),
+                     [this](std::int64_t k0, std::int64_t k1, std::int64_t have, T* dst) { vote_block(k0, k1, have, dst); });
     planes_read_ += u(Z_.n);
   }
 
@@ -86,16 +79,6 @@ public:
   }
 
 private:
-  T* plane(std::int64_t z) { return ring_.data() + static_cast<std::size_t>(z % plan_.ring_planes) * plane_values_; }
-
-  void read_plane(ByteSource& in, std::int64_t z) {
-    T* dst = plane(z);
-    in.read_exact(dst, plane_values_ * sizeof(T));
-    if (s_.in_swap)
-      for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
-    counts_.count(dst, plane_values_, false);
-  }
-
   // Output planes [k0, k1), from the ring (planes [have - ring, have)).
   void vote_block(std::int64_t k0, std::int64_t k1, std::int64_t have, T* block) {
     const std::int64_t rows = (k1 - k0) * Y_.m;
@@ -117,9 +100,7 @@ private:
         ballot.clear();
         for (int tz = 0; tz < Z_.ntap[kk]; ++tz) {
           const std::int64_t z = Z_.taps(k)[tz];
-          if (z < have - plan_.ring_planes || z >= have)
-            throw std::logic_error("label vote: a tap read a plane the ring does not hold");
-          const T* pz = plane(z);
+          const T* pz = ring_.plane(z, have);
           for (int ty = 0; ty < Y_.ntap[jj]; ++ty) {
             const T* row = pz + static_cast<std::size_t>(Y_.taps(j)[ty] * X_.n);
             const double wzy = Z_.weights(k)[tz] * Y_.weights(j)[ty];
@@ -153,10 +134,8 @@ private:
   const AxisTable<double>& X_;
   const AxisTable<double>& Y_;
   const AxisTable<double>& Z_;
-  std::vector<PlaneRange> need_;
-  std::vector<std::int64_t> ready_, keep_;
-  std::size_t plane_values_ = 0;
-  std::vector<T> ring_;  // plan.ring_planes input planes
+  std::vector<std::int64_t> ready_;
+  LabelRing<T> ring_;  // plan.ring_planes input planes
   T fill_{};
   bool add_fill_ = false;
   oneapi::tbb::enumerable_thread_specific<Ballot<T>> ballots_;

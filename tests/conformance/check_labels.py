@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - environment dependent
     import require
     require.missing(exc.name or str(exc))
 
-from conformance_util import conformance_main, run_respace, tail, path, read_bytes  # noqa: E402
+from conformance_util import conformance_main, footprint_mean, run_respace, tail, path, read_bytes  # noqa: E402
 
 SHAPE = (30, 28, 26)
 MODES = {"nearest": "nearest", "mirror": "mirror", "reflect": "reflect", "constant": "grid-constant"}
@@ -111,27 +111,6 @@ def reference(vol, out_shape, boundary="nearest", fill=0, antialias="off"):
     close = scores >= top - 1e-9
     near = close.sum(axis=0) > tied.sum(axis=0)
     return best, (near, close, labels)
-
-
-def footprint_mean(vol, axis, pos, k, boundary, cval):
-    n = vol.shape[axis]
-    W = np.zeros((len(pos), n))
-    fillw = np.zeros(len(pos))
-    for j, p in enumerate(pos):
-        lo, hi = p - k / 2, p + k / 2
-        for i in range(int(np.floor(lo)) - 1, int(np.ceil(hi)) + 2):
-            w = max(0.0, min(hi, i + 0.5) - max(lo, i - 0.5)) / k
-            if w == 0:
-                continue
-            if 0 <= i < n:
-                W[j, i] += w
-            elif boundary == "nearest":
-                W[j, min(max(i, 0), n - 1)] += w
-            else:
-                fillw[j] += w
-    out = np.tensordot(W, np.moveaxis(vol, axis, 0), axes=(1, 0))
-    out += fillw.reshape((-1,) + (1,) * (vol.ndim - 1)) * cval
-    return np.moveaxis(out, 0, axis)
 
 
 def resample(name, vol, size, extra=(), intent=None):

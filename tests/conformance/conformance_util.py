@@ -182,3 +182,26 @@ def read_raw_header(fname):
 
 def round_half_away(x):
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def footprint_mean(vol, axis, pos, k, boundary, fill):
+    """The mean of VOL over [p - k/2, p + k/2] along AXIS for each p (voxel i
+    covers [i - 1/2, i + 1/2]), beyond the edges the boundary rule."""
+    n = vol.shape[axis]
+    W = np.zeros((len(pos), n))
+    fill_w = np.zeros(len(pos))
+    for j, p in enumerate(pos):
+        lo, hi = p - k / 2, p + k / 2
+        for i in range(int(np.floor(lo)) - 1, int(np.ceil(hi)) + 2):
+            w = max(0.0, min(hi, i + 0.5) - max(lo, i - 0.5)) / k
+            if w == 0:
+                continue
+            e, ok = extend_index(np.array([i]), n, boundary)
+            if ok[0]:
+                W[j, e[0]] += w
+            else:
+                fill_w[j] += w
+    moved = np.moveaxis(vol, axis, 0)
+    out = np.tensordot(W, moved, axes=(1, 0))
+    out += fill_w.reshape((-1,) + (1,) * (moved.ndim - 1)) * fill
+    return np.moveaxis(out, 0, axis)
