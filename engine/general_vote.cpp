@@ -5,20 +5,14 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
-#include <stdexcept>
 #include <vector>
 
 #include "engine/ballot.hpp"
-#include "engine/label_ring.hpp"
 #include "engine/block_windows.hpp"
-#include "engine/coefficient_ring.hpp"
 #include "engine/bspline.hpp"
+#include "engine/coefficient_ring.hpp"
+#include "engine/label_ring.hpp"
 #include "engine/sample_codec.hpp"
-#include "engine/write_block.hpp"
-#include "io/byte_size.hpp"
-#include "io/error.hpp"
 #include "io/nifti_header.hpp"
 
 namespace respace {
@@ -90,27 +84,6 @@ std::vector<PlaneRange> plane_ranges(const GeneralSetup& s) {
     planes[static_cast<std::size_t>(k)] = r;
   }
   return planes;
-}
-
-VoteMemory cost(const GeneralSetup& s, const std::vector<PlaneRange>& planes, int threads, int block,
-                std::uint64_t limit, bool gzip_output, std::uint64_t deflater_bytes) {
-  const ResampleSetup& b = s.base;
-  VoteMemory m;
-  m.limit = limit;
-  m.threads = threads;
-  m.block = block;
-  const std::uint64_t label = u(scalar_bytes(b.in_datatype));
-  m.ring_planes = std::max<std::int64_t>(1, block_windows(planes, block).held_max);
-  m.ring_bytes = u(m.ring_planes) * u(b.grid.axis[0].stored_n()) * u(b.grid.axis[1].stored_n()) * label;
-  m.block_bytes = u(block) * u(b.grid.axis[0].m) * u(b.grid.axis[1].m) * label;
-  const std::uint64_t taps = u(b.kernel->support(1.0));
-  m.scratch_bytes = u(threads) * (taps * taps * taps + 1) * 2 * 16;
-  m.table_bytes = u(b.grid.axis[2].m) * 48;  // the plane ranges and windows
-  if (gzip_output) {
-    m.chunk_capacity = static_cast<std::size_t>((m.block_bytes + kChunkBytes - 1) / kChunkBytes + 1);
-    m.codec_bytes = m.chunk_capacity * chunk_buffer_bytes() + u(threads) * deflater_bytes;
-  }
-  return m;
 }
 
 template <class T>
@@ -222,19 +195,17 @@ private:
 
 VoteMemory plan_general_vote_memory(const GeneralSetup& s, int threads, std::uint64_t limit, bool gzip_output,
                                     std::uint64_t deflater_bytes, bool smallest) {
-  const std::vector<PlaneRange> planes = plane_ranges(s);
-  const std::uint64_t budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
-  const std::uint64_t target = std::min(budget, kWorkingSetTarget);
-  for (int th = smallest ? 1 : std::max(1, threads); th >= 1; --th)
-    for (int block = smallest ? 1 : 16; block >= 1; block /= 2) {
-      const VoteMemory m = cost(s, planes, th, block, limit, gzip_output, deflater_bytes);
-      if (m.total() <= target || (block == 1 && m.total() <= budget)) return m;
-    }
-  const VoteMemory least = cost(s, planes, 1, 1, limit, gzip_output, deflater_bytes);
-  throw Error(ExitCode::memory_limit,
-              "--memory-limit " + format_bytes(limit) + " is too small for this label map on the general path: "
-              "its output reads " + std::to_string(least.ring_planes) + " input planes at once (" +
-              format_bytes(least.ring_bytes) + "), " + format_bytes(least.total() + kProcessReserve) + " in all");
+  const ResampleSetup& b = s.base;
+  VoteSizes z;
+  z.planes = plane_ranges(s);
+  z.in_plane_values = u(b.grid.axis[0].stored_n()) * u(b.grid.axis[1].stored_n());
+  z.out_plane_values = u(b.grid.axis[0].m) * u(b.grid.axis[1].m);
+  z.label_bytes = scalar_bytes(b.in_datatype);
+  const std::uint64_t taps = u(b.kernel->support(1.0));
+  z.footprint_pairs = taps * taps * taps + 1;  // + the fill label's
+  z.table_bytes = u(b.grid.axis[2].m) * 48;    // the plane ranges and windows
+  z.where = " on the general path";
+  return vote_memory(z, threads, limit, gzip_output, deflater_bytes, smallest);
 }
 
 std::unique_ptr<Resampler> make_general_vote(const GeneralSetup& s, const VoteMemory& plan) {

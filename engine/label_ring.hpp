@@ -35,7 +35,7 @@ public:
 
   // Reads plane z (in order) and counts its labels.
   void read(ByteSource& in, std::int64_t z, LabelCounts<T>& counts) {
-    T* dst = const_cast<T*>(slot(z));
+    T* dst = mem_.data() + offset(z);
     in.read_exact(dst, plane_values_ * sizeof(T));
     if (swap_)
       for (std::size_t i = 0; i < plane_values_; ++i) dst[i] = byteswap_value(dst[i]);
@@ -43,7 +43,8 @@ public:
   }
 
 private:
-  const T* slot(std::int64_t z) const { return mem_.data() + static_cast<std::size_t>(z % planes_) * plane_values_; }
+  std::size_t offset(std::int64_t z) const { return static_cast<std::size_t>(z % planes_) * plane_values_; }
+  const T* slot(std::int64_t z) const { return mem_.data() + offset(z); }
 
   std::size_t plane_values_;
   std::int64_t planes_;

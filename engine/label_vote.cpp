@@ -5,15 +5,11 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <stdexcept>
 #include <vector>
 
 #include "engine/ballot.hpp"
 #include "engine/label_ring.hpp"
 #include "engine/sample_codec.hpp"
-#include "engine/write_block.hpp"
 #include "io/byte_size.hpp"
 #include "io/error.hpp"
 #include "io/nifti_header.hpp"
@@ -23,24 +19,18 @@ namespace {
 
 std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-// Pairs one output voxel can collect: every tap of its footprint.
-std::uint64_t footprint_taps(const SeparableTables& t) {
-  return u(t.x.max_taps) * u(t.y.max_taps) * u(t.z.max_taps) + 1;  // + the fill label's
-}
-
-VoteMemory cost(const ResampleSetup& s, const SeparableTables& t, int threads, int block, std::uint64_t limit,
-                bool gzip_output, std::uint64_t deflater_bytes) {
+VoteMemory cost(const VoteSizes& z, int threads, int block, std::uint64_t limit, bool gzip_output,
+                std::uint64_t deflater_bytes) {
   VoteMemory m;
   m.limit = limit;
   m.threads = threads;
   m.block = block;
-  const std::uint64_t label = u(scalar_bytes(s.in_datatype));
-  m.ring_planes = std::max<std::int64_t>(1, block_windows(z_ranges(t.z), block).held_max);
-  m.ring_bytes = u(m.ring_planes) * u(t.x.n) * u(t.y.n) * label;
-  m.block_bytes = u(block) * u(t.x.m) * u(t.y.m) * label;
-  m.scratch_bytes = u(threads) * footprint_taps(t) * 2 * (sizeof(double) + 8);  // pairs and their merge
-  for (const AxisTable<double>* a : {&t.x, &t.y, &t.z})
-    m.table_bytes += u(a->m) * u(a->max_taps) * 16 + u(a->m) * 24;
+  const auto label = static_cast<std::uint64_t>(z.label_bytes);
+  m.ring_planes = std::max<std::int64_t>(1, block_windows(z.planes, block).held_max);
+  m.ring_bytes = u(m.ring_planes) * z.in_plane_values * label;
+  m.block_bytes = u(block) * z.out_plane_values * label;
+  m.scratch_bytes = u(threads) * z.footprint_pairs * 2 * (sizeof(double) + 8);  // pairs and their merge
+  m.table_bytes = z.table_bytes;
   if (gzip_output) {
     m.chunk_capacity = static_cast<std::size_t>((m.block_bytes + kChunkBytes - 1) / kChunkBytes + 1);
     m.codec_bytes = m.chunk_capacity * chunk_buffer_bytes() + u(threads) * deflater_bytes;
@@ -145,21 +135,34 @@ private:
 
 }  // namespace
 
-VoteMemory plan_vote_memory(const ResampleSetup& s, const SeparableTables& t, int threads, std::uint64_t limit,
-                            bool gzip_output, std::uint64_t deflater_bytes, bool smallest) {
+VoteMemory vote_memory(const VoteSizes& z, int threads, std::uint64_t limit, bool gzip_output,
+                       std::uint64_t deflater_bytes, bool smallest) {
   const std::uint64_t budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
   const std::uint64_t target = std::min(budget, kWorkingSetTarget);
-  const int first = smallest ? 1 : 16;
   for (int th = smallest ? 1 : std::max(1, threads); th >= 1; --th)
-    for (int block = first; block >= 1; block /= 2) {
-      const VoteMemory m = cost(s, t, th, block, limit, gzip_output, deflater_bytes);
+    for (int block = smallest ? 1 : 16; block >= 1; block /= 2) {
+      const VoteMemory m = cost(z, th, block, limit, gzip_output, deflater_bytes);
       if (m.total() <= target || (block == 1 && m.total() <= budget)) return m;
     }
-  const VoteMemory least = cost(s, t, 1, 1, limit, gzip_output, deflater_bytes);
+  const VoteMemory least = cost(z, 1, 1, limit, gzip_output, deflater_bytes);
   throw Error(ExitCode::memory_limit,
-              "--memory-limit " + format_bytes(limit) + " is too small for this label map: the vote holds " +
-                  std::to_string(least.ring_planes) + " input planes (" + format_bytes(least.ring_bytes) +
-                  ") and needs " + format_bytes(least.total() + kProcessReserve) + " in all");
+              "--memory-limit " + format_bytes(limit) + " is too small for this label map" + z.where +
+                  ": the vote holds " + std::to_string(least.ring_planes) + " input planes at once (" +
+                  format_bytes(least.ring_bytes) + ") and needs " + format_bytes(least.total() + kProcessReserve) +
+                  " in all");
+}
+
+VoteMemory plan_vote_memory(const ResampleSetup& s, const SeparableTables& t, int threads, std::uint64_t limit,
+                            bool gzip_output, std::uint64_t deflater_bytes, bool smallest) {
+  VoteSizes z;
+  z.planes = z_ranges(t.z);
+  z.in_plane_values = u(t.x.n) * u(t.y.n);
+  z.out_plane_values = u(t.x.m) * u(t.y.m);
+  z.label_bytes = scalar_bytes(s.in_datatype);
+  z.footprint_pairs = u(t.x.max_taps) * u(t.y.max_taps) * u(t.z.max_taps) + 1;  // + the fill label's
+  for (const AxisTable<double>* a : {&t.x, &t.y, &t.z})
+    z.table_bytes += u(a->m) * u(a->max_taps) * 16 + u(a->m) * 24;
+  return vote_memory(z, threads, limit, gzip_output, deflater_bytes, smallest);
 }
 
 std::unique_ptr<Resampler> make_vote_resampler(const ResampleSetup& s, const VoteMemory& plan,

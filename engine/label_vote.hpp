@@ -43,7 +43,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "engine/block_windows.hpp"
 #include "engine/label_counts.hpp"
 #include "engine/memory_plan.hpp"
 #include "engine/resampler.hpp"
@@ -65,8 +68,26 @@ struct VoteMemory {
   }
 };
 
-// Throws Error(memory_limit) when even one plane per block does not fit.
-// With `smallest`, the least memory: one plane per block, one thread.
+// What a vote holds, from its dims, whichever path: the plan of both votes
+// (here and engine/general_vote.hpp) is made from this by vote_memory().
+struct VoteSizes {
+  std::vector<PlaneRange> planes;      // per output plane, the input planes it reads
+  std::uint64_t in_plane_values = 0;   // labels per stored input plane
+  std::uint64_t out_plane_values = 0;  // labels per output plane
+  int label_bytes = 1;
+  std::uint64_t footprint_pairs = 1;   // most (label, weight) pairs one voxel collects
+  std::uint64_t table_bytes = 0;
+  std::string where;                   // for the refusal: "" or " on the general path"
+};
+
+// The most parallel shape (threads, then blocks of 16 output planes down to
+// 1) within the working-set target, or with one plane per block within the
+// limit. Throws Error(memory_limit) when even that does not fit. With
+// `smallest`, the least memory: one plane per block, one thread.
+VoteMemory vote_memory(const VoteSizes& sizes, int threads, std::uint64_t limit, bool gzip_output,
+                       std::uint64_t deflater_bytes, bool smallest);
+
+// vote_memory() of a separable vote with these tables.
 VoteMemory plan_vote_memory(const ResampleSetup& s, const SeparableTables& t, int threads, std::uint64_t limit,
                             bool gzip_output, std::uint64_t deflater_bytes, bool smallest = false);
 
