@@ -15,9 +15,10 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <map>
+#include <algorithm>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace respace {
@@ -53,9 +54,11 @@ public:
   }
 
   LabelStats stats() const {
+    std::vector<std::pair<T, std::pair<std::uint64_t, std::uint64_t>>> sorted(counts_.begin(), counts_.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     LabelStats s;
     s.complete = complete_;
-    for (const auto& [l, c] : counts_) s.labels.push_back({text(l), c.first, c.second});
+    for (const auto& [l, c] : sorted) s.labels.push_back({text(l), c.first, c.second});
     return s;
   }
 
@@ -82,7 +85,9 @@ private:
     }
   }
 
-  std::map<T, std::pair<std::uint64_t, std::uint64_t>> counts_;
+  // Hashed: a run costs one lookup, not a walk down a tree (the reader
+  // counts every input plane on its serial path).
+  std::unordered_map<T, std::pair<std::uint64_t, std::uint64_t>> counts_;
   bool complete_ = true;
 };
 
