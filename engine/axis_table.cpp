@@ -218,12 +218,12 @@ AxisTable<W> build_axis_table(const AxisMap& axis, const Kernel& interpolator, B
   const bool prefiltered = kernel.prefilter().has_value();
   const auto m = static_cast<std::size_t>(axis.m);
   const auto K = static_cast<std::size_t>(t.max_taps);
-  const double fov_lo = -0.5, fov_hi = static_cast<double>(axis.n) - 0.5;
+  const FieldOfView fov = field_of_view(axis.fov, axis.n);
   Row row;
   std::vector<double> w;
   for (std::size_t j = 0; j < m; ++j) {
     const double p = t.identity ? static_cast<double>(j) : axis.position(static_cast<std::int64_t>(j));
-    if (!(p >= fov_lo && p <= fov_hi)) continue;  // outside the FOV: fill
+    if (!fov.contains(p)) continue;  // outside the FOV: fill
     t.inside[j] = 1;
     if (t.identity) {
       t.index[j * K] = static_cast<std::int64_t>(j);

@@ -10,8 +10,10 @@
 // zoom (Kernel::table_taps), at most n. Taps of weight exactly zero are
 // dropped, so a NaN or Inf in the input only reaches the samples whose
 // kernel really touches it, and an output position on an input voxel centre
-// reads that voxel alone (nearest and linear). An output index outside the field of view [-0.5, n-0.5] has no
-// taps and is marked !inside: the pipeline writes the fill value there.
+// reads that voxel alone (nearest and linear). An output index outside the
+// field of view (axis.fov: [-0.5, n-0.5] unless a peer's rule is asked for,
+// engine/field_of_view.hpp) has no taps and is marked !inside: the pipeline
+// writes the fill value there.
 //
 // With --boundary constant, taps that fall outside the volume read the fill
 // value; they are left out of the table and coverage(j) keeps the weight the

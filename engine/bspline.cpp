@@ -14,10 +14,10 @@ double spline_gain(int order) {
   return (1 - z) * (1 - 1 / z) * (-z) / (1 - z * z);
 }
 
-int spline_halo(int order) {
+int spline_halo(int order, double tolerance) {
   const double z = std::fabs(spline_pole(order)), K = spline_gain(order);
   // tail(H) = 2 K z^(H+1) / (1 - z) <= tol  <=>  H + 1 >= log(tol (1 - z) / 2K) / log z
-  const double h1 = std::log(kSplineTolerance * (1 - z) / (2 * K)) / std::log(z);
+  const double h1 = std::log(tolerance * (1 - z) / (2 * K)) / std::log(z);
   return static_cast<int>(std::ceil(h1)) - 1;
 }
 

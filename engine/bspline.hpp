@@ -48,12 +48,16 @@
 namespace respace {
 
 constexpr double kSplineTolerance = 1e-7;
+// The tail where integer output is truncated (--int-rounding toward-zero):
+// a sample on an input voxel is then that voxel's value to 1e-13, so its
+// cast never falls to the integer below (halos 17 and 23).
+constexpr double kSplineTightTolerance = 1e-13;
 
 enum class Extension { mirror, reflect };  // whole-sample, half-sample
 
 double spline_pole(int order);
 double spline_gain(int order);  // K
-int spline_halo(int order);
+int spline_halo(int order, double tolerance = kSplineTolerance);
 
 // Maps any integer q onto [lo, hi] by repeated mirroring or reflection.
 std::int64_t extend_index(std::int64_t q, std::int64_t lo, std::int64_t hi, Extension e);

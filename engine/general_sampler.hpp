@@ -7,7 +7,7 @@
 // Output planes are computed in blocks, each cut into tiles of T x T voxels
 // that run in parallel; a tile spans the block's planes (fewer when a block
 // has too few tiles for the threads), so the input it reads serves all of
-// them. A sample outside the field of view [-0.5, n-0.5] on any axis is
+// them. A sample outside the field of view (engine/field_of_view.hpp) on any axis is
 // --fill; inside, it is the tensor product of the kernel's weights over
 // support^3 coefficients (engine/kernel.hpp, evaluated at zoom 1, a row of
 // positions per call), taps of weight zero dropped, added in a fixed order
@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/field_of_view.hpp"
 #include "engine/general_plan.hpp"
 #include "engine/sample_codec.hpp"
 #include "engine/write_block.hpp"
@@ -57,6 +58,7 @@ public:
       n_[k] = s.base.grid.axis[k].n;
       m_[k] = s.base.grid.axis[k].m;
       e_[k] = n_[k] + 2 * g_;
+      fov_[k] = field_of_view(s.base.grid.axis[k].fov, n_[k]);
     }
     C_ = s.base.channels;
     row_ = e_[0] * C_;
@@ -153,7 +155,7 @@ private:
                              static_cast<std::size_t>((j * m_[0] + x0)) * static_cast<std::size_t>(out_voxel_);
         visit_datatype(s_.base.out_datatype, [&](auto tag) {
           using T = typename decltype(tag)::type;
-          encode<T, W>(rs.row.data(), out, rs.row.size());
+          encode<T, W>(rs.row.data(), out, rs.row.size(), s_.base.int_rounding);
         });
       }
     return span;
@@ -176,15 +178,13 @@ private:
     double* const q0 = rs.q[0].data();
     double* const q1 = rs.q[1].data();
     double* const q2 = rs.q[2].data();
-    const double h0 = static_cast<double>(n_[0]) - 0.5, h1 = static_cast<double>(n_[1]) - 0.5,
-                 h2 = static_cast<double>(n_[2]) - 0.5;
     const double dj = static_cast<double>(j), dk = static_cast<double>(k);
     for (std::size_t i = 0; i < count; ++i) {
       const double di = static_cast<double>(x0 + static_cast<std::int64_t>(i));
       const double p0 = v[0][0] * di + v[0][1] * dj + v[0][2] * dk + v[0][3];
       const double p1 = v[1][0] * di + v[1][1] * dj + v[1][2] * dk + v[1][3];
       const double p2 = v[2][0] * di + v[2][1] * dj + v[2][2] * dk + v[2][3];
-      const bool in = p0 >= -0.5 && p0 <= h0 && p1 >= -0.5 && p1 <= h1 && p2 >= -0.5 && p2 <= h2;
+      const bool in = fov_[0].contains(p0) && fov_[1].contains(p1) && fov_[2].contains(p2);
       inside[i] = static_cast<unsigned char>(in);
       q0[i] = in ? p0 : -1.0;
       q1[i] = in ? p1 : -1.0;
@@ -282,6 +282,7 @@ private:
   const Kernel& kernel_;
   int g_ = 1, taps_ = 1, C_ = 1, out_voxel_ = 4;
   std::int64_t n_[3]{}, m_[3]{}, e_[3]{};
+  FieldOfView fov_[3];
   std::int64_t row_ = 0, plane_ = 0;  // coefficient values per row, per plane
   std::size_t out_plane_bytes_ = 0;
   std::vector<unsigned char> block_;  // plan.block output planes, between begin() and end()

@@ -11,6 +11,7 @@
 #include "engine/block_windows.hpp"
 #include "engine/bspline.hpp"
 #include "engine/coefficient_ring.hpp"
+#include "engine/field_of_view.hpp"
 #include "engine/label_ring.hpp"
 #include "engine/sample_codec.hpp"
 #include "io/nifti_header.hpp"
@@ -100,6 +101,7 @@ public:
     for (std::size_t a = 0; a < 3; ++a) {
       const AxisMap& ax = s.base.grid.axis[a];
       n_[a] = ax.n;
+      fov_[a] = field_of_view(ax.fov, ax.n);
       m_[a] = ax.m;
       first_[a] = ax.first;
       stored_[a] = ax.stored_n();
@@ -142,7 +144,7 @@ private:
         for (int a = 0; a < 3; ++a) {
           p[a] = v[a][0] * static_cast<double>(i) + v[a][1] * static_cast<double>(j) +
                  v[a][2] * static_cast<double>(k) + v[a][3];
-          inside = inside && p[a] >= -0.5 && p[a] <= static_cast<double>(n_[a]) - 0.5;
+          inside = inside && fov_[a].contains(p[a]);
         }
         if (!inside) {
           out[i] = fill_;
@@ -183,6 +185,7 @@ private:
   const Kernel& kernel_;
   std::vector<std::int64_t> ready_;
   std::int64_t n_[3]{}, m_[3]{}, first_[3]{}, stored_[3]{};
+  FieldOfView fov_[3];
   LabelRing<T> ring_;
   T fill_{};
   int taps_ = 1;

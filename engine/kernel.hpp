@@ -45,6 +45,7 @@ std::optional<Boundary> parse_boundary(const std::string& s);
 struct Prefilter {
   double pole = 0, gain = 1;
   int halo = 0;
+  double tolerance = 0;  // the tail the halo leaves out, at most (engine/bspline.hpp)
 };
 
 enum class Combine { weights, vote };

@@ -313,7 +313,7 @@ private:
   void encode_row(const W* src, unsigned char* dst) const {
     visit_datatype(setup_.out_datatype, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      encode<T, W>(src, dst, static_cast<std::size_t>(X_.m));
+      encode<T, W>(src, dst, static_cast<std::size_t>(X_.m), setup_.int_rounding);
     });
   }
 

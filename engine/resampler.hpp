@@ -41,6 +41,10 @@ struct ResampleSetup {
   bool in_swap = false;
   int out_datatype = 16;
   int channels = 1;  // 3 or 4: RGB24/RGBA32, resampled per channel as uint8
+  // Integer output: rounded to nearest, or truncated toward zero (ITK's
+  // cast, --int-rounding); truncation computes in double (work_bytes), where
+  // the snap to integers within 1e-11 of engine/sample_codec.hpp holds.
+  IntRounding int_rounding = IntRounding::nearest;
   bool compare = false;  // collect ValueStats of input and output (--compare)
   // A label map (--labels): a vote of the kernel's weights, values copied
   // (engine/label_vote.hpp); out_datatype is in_datatype.
@@ -54,7 +58,9 @@ struct ResampleSetup {
 // Bytes of the working type W the paths compute in: double when the input
 // or the output needs it (engine/sample_codec.hpp), float otherwise.
 inline int work_bytes(const ResampleSetup& s) {
-  return needs_double(s.in_datatype) || needs_double(s.out_datatype) ? 8 : 4;
+  return needs_double(s.in_datatype) || needs_double(s.out_datatype) || s.int_rounding == IntRounding::toward_zero
+             ? 8
+             : 4;
 }
 
 // Test hooks, called once per token (never per voxel).

@@ -5,7 +5,11 @@
 // switch into templates; the loops themselves have no branches on type.
 //
 // Encoding to an integer type rounds half away from zero and clamps to the
-// type's range (cubic overshoot never wraps); NaN becomes 0.
+// type's range (cubic overshoot never wraps); NaN becomes 0. On request
+// (--int-rounding toward-zero, ITK's cast) it clamps and truncates instead;
+// a value within 1e-11 (relative) of an integer is that integer first, so
+// the arithmetic noise of two formulas (5 (1-w) + 5 w = 4.999999999999999)
+// does not decide the result.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -17,12 +21,22 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <string>
 #include <type_traits>
 
 #include "engine/value_stats.hpp"
 #include "io/error.hpp"
 
 namespace respace {
+
+enum class IntRounding { nearest, toward_zero };
+inline const char* to_string(IntRounding r) { return r == IntRounding::nearest ? "nearest" : "toward-zero"; }
+inline std::optional<IntRounding> parse_int_rounding(const std::string& s) {
+  for (IntRounding r : {IntRounding::nearest, IntRounding::toward_zero})
+    if (s == to_string(r)) return r;
+  return std::nullopt;
+}
 
 template <class T>
 struct TypeTag { using type = T; };
@@ -89,6 +103,18 @@ inline T to_stored(W v) {
   }
 }
 
+template <class T, class W>
+inline T to_stored_toward_zero(W v) {
+  if (std::isnan(v)) return T(0);
+  const W r = std::round(v);
+  const W t = std::fabs(v - r) <= W(1e-11) * std::max(W(1), std::fabs(v)) ? r : std::trunc(v);
+  const W lo = static_cast<W>(std::numeric_limits<T>::lowest());
+  const W hi_excl = static_cast<W>(std::numeric_limits<T>::max() / 2 + 1) * W(2);
+  if (t <= lo) return std::numeric_limits<T>::lowest();
+  if (t >= hi_excl) return std::numeric_limits<T>::max();
+  return static_cast<T>(t);
+}
+
 // 8- and 16-bit integers from float: clamp first (NaN -> 0), then round half
 // away from zero by truncation and the exact remainder v - trunc(v) (exact
 // for |v| < 2^24). Same result as to_stored(), without a libm call per
@@ -107,7 +133,16 @@ inline T to_small_int(float v) {
 
 // n working values -> stored values (native byte order).
 template <class T, class W>
-void encode(const W* src, unsigned char* dst, std::size_t n) {
+void encode(const W* src, unsigned char* dst, std::size_t n, IntRounding rounding = IntRounding::nearest) {
+  if constexpr (std::is_integral_v<T>) {
+    if (rounding == IntRounding::toward_zero) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const T v = to_stored_toward_zero<T>(src[i]);
+        std::memcpy(dst + i * sizeof(T), &v, sizeof(T));
+      }
+      return;
+    }
+  }
   if constexpr (std::is_integral_v<T> && sizeof(T) <= 2 && std::is_same_v<W, float>) {
     constexpr std::size_t kStage = 256;  // typed staging, so the loop vectorises
     T stage[kStage];

@@ -159,6 +159,78 @@ TEST(PlanGrid, SizeImpliesFovAndCornersNeedsTwoVoxels) {
   EXPECT_THROW(plan_grid(in, r), Error);
 }
 
+TEST(OutputSize, ThePeersRoundingRules) {
+  // scipy's zoom: round(n * (s / t)), halves to even (Python's round()).
+  EXPECT_EQ(output_size(73, 0.5, 1.0, SizeRounding::half_even), 36);
+  EXPECT_EQ(output_size(75, 0.5, 1.0, SizeRounding::half_even), 38);
+  EXPECT_EQ(output_size(73, 0.5, 1.0, SizeRounding::half_up), 37);
+  // ITK's recipe: round(n s / t + 0.5), one voxel more unless just below a half.
+  EXPECT_EQ(output_size(130, 0.791, 2.0, SizeRounding::itk), 52);  // 51.4 -> 52 (half-up: 51)
+  EXPECT_EQ(output_size(130, 0.791, 2.0, SizeRounding::half_up), 51);
+  EXPECT_EQ(output_size(98, 1.0, 2.0, SizeRounding::itk), 50);     // 49 -> round(49.5) = 50
+  EXPECT_EQ(output_size(100, 1.0, 0.5, SizeRounding::itk), 201);
+  EXPECT_EQ(output_size(3, 1.0, 10.0, SizeRounding::half_even), 1) << "never below 1";
+}
+
+TEST(PlanGrid, ASizeWithASpacingKeepsTheSpacing) {
+  const InputGeometry in = diag_geometry({10, 20, 30}, 1.0, {5, 6, 7});
+  GridRequest r = spacing_request(2, 1, 0.5, GridPolicy::origin);
+  r.size = std::array<std::int64_t, 3>{6, 19, 61};
+  GridPlan g = plan_grid(in, r);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(g.axis[k].m, (*r.size)[k]);
+    EXPECT_EQ(g.axis[k].a, 0.0);
+  }
+  EXPECT_DOUBLE_EQ(g.axis[0].r, 2.0);
+  EXPECT_DOUBLE_EQ(g.axis[1].r, 1.0);
+  EXPECT_DOUBLE_EQ(g.axis[2].r, 0.5);
+  EXPECT_EQ(g.origin_shift_mm, (std::array<double, 3>{0, 0, 0}));
+  r.policy.reset();  // the default with both: center
+  g = plan_grid(in, r);
+  EXPECT_EQ(g.policy, GridPolicy::center);
+  EXPECT_DOUBLE_EQ(g.axis[0].a, 4.5 - 2.5 * 2.0);
+  r.policy = GridPolicy::fov;
+  EXPECT_THROW(plan_grid(in, r), Error);
+  r.policy = GridPolicy::corners;
+  EXPECT_THROW(plan_grid(in, r), Error);
+}
+
+TEST(PlanGrid, TheRequestedSpacingInTheHeaderOnly) {
+  // resample_nifti.py: zoom's corner grid samples at (n-1)/(m-1), the header
+  // says the spacing asked for.
+  const InputGeometry in = diag_geometry({73, 10, 10}, 0.1, {-3, 0, 0});
+  GridRequest r = spacing_request(0.2, 0.1, 0.1, GridPolicy::corners);
+  r.rounding = SizeRounding::half_even;
+  r.header = HeaderSpacing::requested;
+  const GridPlan g = plan_grid(in, r);
+  EXPECT_EQ(g.axis[0].m, 36);
+  EXPECT_DOUBLE_EQ(g.M[0][0], 72.0 / 35.0) << "sampled on the corner grid";
+  EXPECT_TRUE(g.header_requested);
+  EXPECT_NEAR(g.primary_out[0][0], 0.2, 1e-15);
+  EXPECT_DOUBLE_EQ(g.primary_out[0][3], -3.0);
+  EXPECT_DOUBLE_EQ(g.pixdim_out[0], 0.2);
+  EXPECT_NEAR(g.header_offset_mm[0], 35 * 0.2 - 7.2, 1e-12);
+  EXPECT_EQ(g.header_offset_mm[1], 0.0);
+  EXPECT_NEAR(g.sform_out[0][0], 0.2, 1e-15);
+}
+
+TEST(FieldOfView, TheThreeRules) {
+  const FieldOfView closed = field_of_view(FovRule::closed, 4);
+  const FieldOfView half = field_of_view(FovRule::half_open, 4);
+  const FieldOfView hull = field_of_view(FovRule::hull, 4);
+  for (const FieldOfView& f : {closed, half}) {
+    EXPECT_TRUE(f.contains(-0.5));
+    EXPECT_FALSE(f.contains(-0.5000001));
+  }
+  EXPECT_TRUE(closed.contains(3.5));
+  EXPECT_FALSE(half.contains(3.5)) << "ITK: [-0.5, n-0.5)";
+  EXPECT_TRUE(half.contains(3.4999999));
+  EXPECT_FALSE(hull.contains(-1e-12));
+  EXPECT_TRUE(hull.contains(0.0));
+  EXPECT_TRUE(hull.contains(3.0));
+  EXPECT_FALSE(hull.contains(3.0 + 1e-12)) << "scipy mode='constant': no interpolation past the last centre";
+}
+
 TEST(PlanGrid, RejectsNonPositiveSpacing) {
   const InputGeometry in = diag_geometry({10, 10, 10}, 1.0);
   EXPECT_THROW(plan_grid(in, spacing_request(0, 1, 1)), Error);

@@ -323,6 +323,17 @@ TEST(Streaming, IntegerOutputRoundsAndClamps) {
   }
 }
 
+TEST(Encode, TowardZeroTruncatesClampsAndSnapsArithmeticNoise) {
+  const std::vector<double> in = {2.7, -2.7, 4.999999999999999, -3.0000000000001, 1673.9999998, 1e9, -1e9,
+                                  std::nan("")};
+  std::vector<std::int16_t> out(in.size());
+  encode<std::int16_t, double>(in.data(), reinterpret_cast<unsigned char*>(out.data()), in.size(),
+                               IntRounding::toward_zero);
+  EXPECT_EQ(out, (std::vector<std::int16_t>{2, -2, 5, -3, 1673, 32767, -32768, 0}));
+  encode<std::int16_t, double>(in.data(), reinterpret_cast<unsigned char*>(out.data()), in.size());
+  EXPECT_EQ(out, (std::vector<std::int16_t>{3, -3, 5, -3, 1674, 32767, -32768, 0})) << "nearest, the default";
+}
+
 // RGB24 / RGBA32: each channel resampled on its own, as three (four) uint8
 // volumes would be.
 TEST(Streaming, RgbChannelsResampleIndependently) {
