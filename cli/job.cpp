@@ -11,6 +11,7 @@
 
 #include "cli/affine_file.hpp"
 #include "cli/progress.hpp"
+#include "engine/kernels/bspline.hpp"
 #include "engine/memory_limit.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
@@ -23,6 +24,26 @@ Mat4 to_mat4(const nifti_dmat44& m) {
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j) r[i][j] = m.m[i][j];
   return r;
+}
+
+// The farthest apart the qform and the sform put one of the volume's eight
+// corner voxels, in mm.
+double transform_disagreement_mm(const InputGeometry& g) {
+  double worst = 0;
+  for (int c = 0; c < 8; ++c) {
+    double d2 = 0;
+    for (int r = 0; r < 3; ++r) {
+      double dq = g.qform[r][3], ds = g.sform[r][3];
+      for (int k = 0; k < 3; ++k) {
+        const double i = (c >> k) & 1 ? static_cast<double>(g.n[k] - 1) : 0.0;
+        dq += g.qform[r][k] * i;
+        ds += g.sform[r][k] * i;
+      }
+      d2 += (dq - ds) * (dq - ds);
+    }
+    worst = std::max(worst, std::sqrt(d2));
+  }
+  return worst;
 }
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -115,23 +136,52 @@ std::uint64_t peak_rss_bytes() {
 
 JobPlan plan_job(const Options& o) {
   JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {}, {},
-            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false};
+            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false, -1, std::nullopt, {}};
   p.output_exists = check_output_target(p.input, p.names, o);
   p.replace = o.force;
   p.stale = stale_temporaries(folder_of(p.names.image));
   const nifti_image& h = p.input.header();
   p.geometry = geometry_of(h);
-  if (p.geometry.has_qform && p.geometry.has_sform)
+  InputGeometry& geo = p.geometry;
+  if (geo.has_qform && geo.has_sform) {
+    p.xform_disagreement_mm = transform_disagreement_mm(geo);
+    bool sizes_differ = false;
     for (int k = 0; k < 3; ++k) {
-      const double q = column_norm(p.geometry.qform, k), s = column_norm(p.geometry.sform, k);
-      if (std::fabs(q - s) > 1e-4 * std::max(q, s)) {
-        p.warning = o.input + ": the qform and sform voxel sizes differ; the sform is used";
-        break;
-      }
+      const double q = column_norm(geo.qform, k), s = column_norm(geo.sform, k);
+      sizes_differ |= std::fabs(q - s) > 1e-4 * std::max(q, s);
     }
+    double voxel = column_norm(geo.sform, 0);
+    for (int k = 1; k < 3; ++k) voxel = std::min(voxel, column_norm(geo.sform, k));
+    if (sizes_differ || p.xform_disagreement_mm > 1e-3 * voxel) {
+      char mm[32];
+      std::snprintf(mm, sizeof mm, "%.4g", p.xform_disagreement_mm);
+      p.warning = o.input + ": the qform and sform disagree by up to " + mm + " mm (at the volume's corners" +
+                  (sizes_differ ? ", voxel sizes included" : "") + "); " +
+                  (o.xform_source ? std::string("both output transforms come from the ") +
+                                        (*o.xform_source == XformSource::sform ? "sform" : "qform") + " (--xform-source)"
+                                  : std::string("the sform is used, each is kept; --xform-source sform|qform makes them one"));
+    }
+  }
+  if (o.xform_source) {
+    const bool q = *o.xform_source == XformSource::qform;
+    const char* name = q ? "qform" : "sform";
+    if (q ? !geo.has_qform : !geo.has_sform)
+      throw Error(ExitCode::usage, o.input + ": --xform-source " + name + ": the input has no " + name + " (its code is 0)");
+    const Mat4 chosen = q ? geo.qform : geo.sform;
+    geo.primary = geo.qform = geo.sform = chosen;
+    for (int k = 0; k < 3; ++k) geo.pixdim[static_cast<std::size_t>(k)] = column_norm(chosen, k);
+  }
+  p.xform_source = o.xform_source;
+  p.settings = resolve_settings(o.settings, o.grid.policy, o.kernel->default_boundary());
+  if (p.settings.header_spacing == HeaderSpacing::requested && (o.like || o.affine || o.flirt))
+    throw Error(ExitCode::usage, "--header-spacing requested writes a spacing the data were not sampled at; it is "
+                                 "for spacing requests, not with --like, --affine or --flirt");
 
   TargetRequest target;
   target.grid = o.grid;
+  if (!o.like) target.grid.policy = p.settings.grid;
+  target.grid.rounding = p.settings.size_rounding;
+  target.grid.header = p.settings.header_spacing;
   if (o.like) {
     p.like = std::make_shared<InputVolume>(InputVolume::open(*o.like));
     target.like = geometry_of(p.like->header());
@@ -151,8 +201,11 @@ JobPlan plan_job(const Options& o) {
   ResampleRequest req;
   ResampleSetup& setup = req.setup;
   setup.grid = p.target.grid;
-  setup.kernel = o.kernel;
-  setup.boundary = o.boundary.value_or(o.kernel->default_boundary());
+  for (AxisMap& ax : setup.grid.axis) ax.fov = p.settings.fov;
+  // Truncated integers: a B-spline's prefilter tail at 1e-13, not 1e-7.
+  setup.kernel = p.settings.int_rounding == IntRounding::toward_zero ? &tight_prefilter(*o.kernel) : o.kernel;
+  setup.boundary = p.settings.boundary;
+  setup.int_rounding = p.settings.int_rounding;
   setup.fill = o.fill;
   setup.compare = o.compare;
   // A label map: said so, or the header's intent says so.
@@ -189,7 +242,7 @@ JobPlan plan_job(const Options& o) {
                                  "and rebuild)");
   req.separable = p.target.separable;
   req.voxel_map = p.target.voxel_map;
-  req.antialias = o.antialias;
+  req.antialias = p.settings.antialias;
   req.threads = o.threads;
   req.memory_limit = o.memory_limit.value_or(0);
   req.gzip_output = p.names.gzip;
@@ -199,7 +252,8 @@ JobPlan plan_job(const Options& o) {
   p.resample = plan_resample(req);
   const GridPlan& g = p.resample.setup.grid;
   SerializedHeader probe = serialize_header(h, OutputGrid{{g.axis[0].m, g.axis[1].m, g.axis[2].m}, {}, {}, {}, false,
-                                                          p.output_datatype},
+                                                          p.output_datatype, nullptr, nullptr, std::nullopt,
+                                                          std::nullopt},
                                             p.input.nifti_version(), p.names.pair());
   p.output_version = probe.version;
   return p;
@@ -216,6 +270,18 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
     og.pixdim[k] = g.pixdim_out[k];
     og.qoffset[k] = p.geometry.has_qform ? g.qform_out[k][3] : g.primary_out[k][3];
   }
+  if (p.xform_source && p.geometry.has_qform && !p.like) {  // the quaternion of the chosen transform
+    nifti_dmat44 q;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) q.m[r][c] = g.qform_out[r][c];
+    double qx, qy, qz, dx, dy, dz;
+    Quaternion quat;
+    nifti_dmat44_to_quatern(q, &quat.b, &quat.c, &quat.d, &qx, &qy, &qz, &dx, &dy, &dz, &quat.qfac);
+    og.quaternion = quat;
+  }
+  // The requested spacing, written as resample_nifti.py's nib.save does:
+  // when the affine changed, the sform "aligned" and the qform "unknown".
+  if (g.header_requested && g.primary_out != p.geometry.primary) og.qform_sform_codes = std::array<int, 2>{0, 2};
   const Mat4& s = p.geometry.has_sform ? g.sform_out : g.primary_out;
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 4; ++c) og.sform[r][c] = s[r][c];

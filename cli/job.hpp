@@ -30,7 +30,7 @@ struct JobPlan {
   std::optional<CropBox> crop;
   int output_version = 1;            // NIfTI-1 or NIfTI-2
   int output_datatype = 0;           // the input's, or --datatype
-  std::string warning;               // e.g. qform/sform voxel sizes differ
+  std::string warning;               // e.g. qform and sform disagree
   std::string labels_why;            // why the input is voted as a label map (empty: it is not)
   GzipEngine engine = GzipEngine::zlib;
   int level = 6;  // gzip's 1-9, for .gz outputs
@@ -38,6 +38,9 @@ struct JobPlan {
   std::vector<std::string> stale;    // temporary files killed runs left beside the output
   bool replace = false;              // --force: an existing output may be replaced
   bool output_exists = false;        // it does (allowed with --force, or by --dry-run, which writes nothing)
+  double xform_disagreement_mm = -1; // both present: how far apart they put a corner voxel (-1: not both)
+  std::optional<XformSource> xform_source;  // --xform-source
+  Settings settings;                 // every setting decided (cli/convention.hpp)
 };
 
 struct JobResult {

@@ -88,9 +88,29 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
     if (f.kind == AxisFilter::Kind::box) a["width"] = f.k;
     axes.push_back(a);
   }
-  j["plan"]["antialias"] = {{"mode", to_string(o.antialias)},
+  j["plan"]["antialias"] = {{"mode", to_string(p.settings.antialias)},
                             {"along", rp.path == ResamplePath::general ? "input_axes" : "output_axes"},
                             {"axes", axes}};
+  const Settings& st = p.settings;
+  j["plan"]["convention"] = {{"name", to_string(st.convention)},
+                             {"fov", to_string(st.fov)},
+                             {"size_rounding", to_string(st.size_rounding)},
+                             {"int_rounding", to_string(st.int_rounding)},
+                             {"header_spacing", to_string(st.header_spacing)}};
+  nlohmann::json zoom = nlohmann::json::array(), sampled = nlohmann::json::array();
+  for (int k = 0; k < 3; ++k) {
+    const AxisMap& a = g.axis[k];
+    zoom.push_back(a.spacing_in / (o.grid.spacing[static_cast<std::size_t>(k)] ? a.target : a.spacing_out));
+    sampled.push_back(a.spacing_out);
+  }
+  j["plan"]["zoom_factor"] = zoom;  // old / new spacing, as resample_nifti.py prints it
+  if (g.header_requested) {
+    nlohmann::json off = nlohmann::json::array();
+    for (double d : g.header_offset_mm) off.push_back(d);
+    j["plan"]["header"] = {{"spacing", "requested"}, {"sampled_spacing_mm", sampled}, {"last_voxel_offset_mm", off}};
+  }
+  if (p.xform_disagreement_mm >= 0) j["input"]["qform_sform_disagreement_mm"] = p.xform_disagreement_mm;
+  if (p.xform_source) j["plan"]["xform_source"] = *p.xform_source == XformSource::sform ? "sform" : "qform";
   if (!p.warning.empty()) j["warning"] = p.warning;
   return j;
 }

@@ -30,8 +30,8 @@ const Kernel* kernel_of_order(int order) {
 }
 
 int order_of(const Kernel& k) {
-  for (const KernelEntry& e : kernel_table())
-    if (&e.kernel() == &k) return e.order;
+  for (const KernelEntry& e : kernel_table())  // by name: tight_prefilter()'s kernels are their order's
+    if (std::string(e.kernel().name()) == k.name()) return e.order;
   return -1;
 }
 

@@ -37,10 +37,13 @@ const char* kExamples =
     "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --affine fixed_to_moving.txt --order 3\n"
     "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --flirt moving_to_fixed.mat --order 3\n"
     "  respace in.nii.gz roi.nii.gz --crop 100 120 40 64 64 32 --size 128 128 64\n"
+    "  respace in.nii.gz itk.nii.gz --spacing 2 2 2 --convention itk          # ITK's numbers and size\n"
+    "  respace in.nii.gz zoom.nii.gz --spacing 0.1 0.1 0.15 --convention scipy-zoom   # resample_nifti.py's\n"
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
     "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
     "Manifest (--manifest FILE, - for standard input): one job per line,\n"
     "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--kernel/--antialias/--boundary/\n"
+    "               --convention/--fov/--size-rounding/--int-rounding/--header-spacing/--xform-source/\n"
     "               --fill/--datatype/--compression-level/--gzip-engine/--like/--affine/--flirt/\n"
     "               --crop/--crop-mm ...]\n"
     "  split like a shell line ('...', \"...\", \\ escapes); blank lines and lines starting\n"
@@ -84,9 +87,6 @@ void read_grid_request(const po::variables_map& vm, GridRequest& g) {
     if (v.size() != 3) usage("--size takes three values: NX NY NZ");
     for (auto s : v)
       if (s < 1) usage("--size values must be at least 1");
-    bool any_spacing = false;
-    for (const auto& s : g.spacing) any_spacing |= s.has_value();
-    if (any_spacing) usage("--size cannot be combined with a target spacing");
     g.size = std::array<std::int64_t, 3>{v[0], v[1], v[2]};
   }
 }
@@ -145,7 +145,7 @@ po::options_description job_options() {
       ("y-spacing", po::value<double>(), "target spacing of y in mm")
       ("z-spacing", po::value<double>(), "target spacing of z in mm")
       ("size", po::value<std::vector<std::int64_t>>()->multitoken(),
-       "NX NY NZ output size in voxels (implies --grid fov)")
+       "NX NY NZ output size in voxels (alone: --grid fov; with a spacing: that spacing exactly, as ITK)")
       ("like", po::value<std::string>()->value_name("REF"), "resample onto REF's grid (dims, qform, sform, codes)")
       ("affine", po::value<std::string>()->value_name("FILE"),
        "world transform, output -> input (4x4 text in RAS mm, or an ITK text transform; see README)")
@@ -176,6 +176,22 @@ po::options_description job_options() {
        "integers rounded and clamped)")
       ("grid", po::value<std::string>(),
        "center (default) | origin | fov | corners: what stays fixed (see README)")
+      ("convention", po::value<std::string>()->value_name("PEER"),
+       "respace (default) | itk | scipy | scipy-zoom: reproduce that peer's output; sets the five options "
+       "below, --grid, --boundary and --antialias off unless given (see README)")
+      ("fov", po::value<std::string>()->value_name("RULE"),
+       "closed (default: [-0.5, n-0.5]) | half-open ([-0.5, n-0.5), ITK) | hull ([0, n-1], scipy "
+       "mode='constant'): where samples are inside, outside they are --fill")
+      ("size-rounding", po::value<std::string>()->value_name("RULE"),
+       "half-up (default) | half-even (scipy zoom) | itk (round(n*s/t + 0.5)): the output size from a spacing")
+      ("int-rounding", po::value<std::string>()->value_name("RULE"),
+       "nearest (default) | toward-zero (ITK's cast): integer output")
+      ("header-spacing", po::value<std::string>()->value_name("WHICH"),
+       "used (default) | requested (resample_nifti.py: the requested spacing in the header, whatever the grid "
+       "sampled)")
+      ("xform-source", po::value<std::string>()->value_name("FORM"),
+       "sform | qform: plan with that input transform and write both output transforms from it (default: "
+       "each from its own)")
       ("compression-level", po::value<int>(),
        "gzip level 1-9 for .gz outputs (ISA-L: 1-2 -> 1, 3-5 -> 2, 6-9 -> 3); default: within 2% of "
        "zlib level 6's size, as fast as possible (see README)")
@@ -329,14 +345,40 @@ void read_job_options(const po::variables_map& vm, Options& o) {
   if (given(vm, "antialias")) {
     const std::optional<Antialias> a = parse_antialias(vm["antialias"].as<std::string>());
     if (!a) usage("--antialias must be one of auto, off, gauss, box");
-    o.antialias = *a;
+    o.settings.antialias = *a;
   }
   if (given(vm, "labels") && given(vm, "no-labels")) usage("give --labels or --no-labels, not both");
   if (given(vm, "labels")) o.labels = true;
   if (given(vm, "no-labels")) o.labels = false;
   if (given(vm, "boundary")) {
-    o.boundary = parse_boundary(vm["boundary"].as<std::string>());
-    if (!o.boundary) usage("--boundary must be one of nearest, mirror, reflect, constant");
+    o.settings.boundary = parse_boundary(vm["boundary"].as<std::string>());
+    if (!o.settings.boundary) usage("--boundary must be one of nearest, mirror, reflect, constant");
+  }
+  if (given(vm, "convention")) {
+    const std::optional<Convention> c = parse_convention(vm["convention"].as<std::string>());
+    if (!c) usage("--convention must be one of respace, itk, scipy, scipy-zoom");
+    o.settings.convention = *c;
+  }
+  if (given(vm, "fov")) {
+    o.settings.fov = parse_fov_rule(vm["fov"].as<std::string>());
+    if (!o.settings.fov) usage("--fov must be one of closed, half-open, hull");
+  }
+  if (given(vm, "size-rounding")) {
+    o.settings.size_rounding = parse_size_rounding(vm["size-rounding"].as<std::string>());
+    if (!o.settings.size_rounding) usage("--size-rounding must be one of half-up, half-even, itk");
+  }
+  if (given(vm, "int-rounding")) {
+    o.settings.int_rounding = parse_int_rounding(vm["int-rounding"].as<std::string>());
+    if (!o.settings.int_rounding) usage("--int-rounding must be one of nearest, toward-zero");
+  }
+  if (given(vm, "header-spacing")) {
+    o.settings.header_spacing = parse_header_spacing(vm["header-spacing"].as<std::string>());
+    if (!o.settings.header_spacing) usage("--header-spacing must be one of used, requested");
+  }
+  if (given(vm, "xform-source")) {
+    const std::string v = vm["xform-source"].as<std::string>();
+    if (v != "sform" && v != "qform") usage("--xform-source must be sform or qform");
+    o.xform_source = v == "sform" ? XformSource::sform : XformSource::qform;
   }
   if (given(vm, "fill")) o.fill = vm["fill"].as<double>();
   if (!std::isfinite(o.fill) && !std::isnan(o.fill)) usage("--fill must be a finite number or nan");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/convention.hpp"
 #include "engine/antialias.hpp"
 #include "engine/kernel.hpp"
 #include "engine/kernels/linear.hpp"
@@ -21,6 +22,10 @@ namespace respace {
 // --threads above this is a typo, not a machine (oneTBB would silently cap
 // it at what it can start).
 constexpr int kMaxThreads = 1024;
+
+// --xform-source: the input transform the output's qform and sform are both
+// made from (default: each from its own, SPEC §2).
+enum class XformSource { sform, qform };
 
 struct Options {
   std::string input, output;            // this job's files
@@ -37,8 +42,11 @@ struct Options {
   std::optional<std::array<std::int64_t, 6>> crop;  // I0 J0 K0 NI NJ NK (stored voxels)
   std::optional<std::array<double, 6>> crop_mm;     // X0 Y0 Z0 X1 Y1 Z1 (world mm)
   const Kernel* kernel = &linear_kernel();  // --kernel or --order (cli/kernel_table.hpp)
-  std::optional<Boundary> boundary;  // default: kernel->default_boundary()
-  Antialias antialias = Antialias::automatic;  // --antialias (engine/antialias.hpp)
+  // --convention, --boundary, --fov, --size-rounding, --int-rounding,
+  // --header-spacing, --antialias: unset ones from the convention
+  // (cli/convention.hpp).
+  SettingOptions settings;
+  std::optional<XformSource> xform_source;  // --xform-source: which input transform both output ones come from
   std::optional<bool> labels;  // --labels / --no-labels; default: the header's intent (label, neuroname)
   double fill = 0;
   std::optional<int> datatype;  // --datatype: the output's (NIfTI code); default the input's

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/report.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -19,6 +21,45 @@ std::string fmt(const char* f, double v) {
 
 std::string triple(double x, double y, double z, const char* f = "%.6g") {
   return fmt(f, x) + " x " + fmt(f, y) + " x " + fmt(f, z);
+}
+
+std::string mm_um(double x, double y, double z) {
+  return triple(x, y, z) + " mm  (" + triple(x * 1000, y * 1000, z * 1000, "%.4g") + " um)";
+}
+
+std::string axes_values(const std::array<std::optional<double>, 3>& v) {
+  std::string s;
+  for (int k = 0; k < 3; ++k)
+    if (v[static_cast<std::size_t>(k)])
+      s += (s.empty() ? "" : ", ") + std::string(1, "xyz"[k]) + "=" + fmt("%.6g", *v[static_cast<std::size_t>(k)]);
+  return s;
+}
+
+// The change asked for, as resample_nifti.py prints it ("z=0.15"), and how.
+std::string requested(const JobPlan& p, const Options& o) {
+  std::string s;
+  if (o.grid.any_spacing()) s = "spacing " + axes_values(o.grid.spacing) + " mm";
+  if (o.grid.size) {
+    const auto& n = *o.grid.size;
+    s += (s.empty() ? "" : ", ") + std::string("size ") + std::to_string(n[0]) + " x " + std::to_string(n[1]) +
+         " x " + std::to_string(n[2]);
+  }
+  if (p.like) s += (s.empty() ? "" : ", ") + std::string("the grid of ") + p.like->path() + " (--like)";
+  if (o.affine) s += (s.empty() ? "" : ", ") + std::string("content moved by ") + *o.affine + " (--affine)";
+  if (o.flirt) s += (s.empty() ? "" : ", ") + std::string("content moved by ") + *o.flirt + " (--flirt)";
+  if (p.crop) s += (s.empty() ? "" : ", ") + std::string("a crop of the input (--crop)");
+  return s.empty() ? "nothing" : s;
+}
+
+// The output grid, named as it was given.
+std::string grid_named(const JobPlan& p, const Options& o) {
+  if (p.like) return "like " + p.like->path();
+  const GridPlan& g = p.resample.setup.grid;
+  std::string s = to_string(g.policy);
+  s += o.grid.policy ? " (--grid)" : p.settings.grid ? " (--convention " + std::string(to_string(p.settings.convention)) + ")" : " (default)";
+  if (o.affine || o.flirt) s += ", content moved by " + *(o.affine ? o.affine : o.flirt);
+  if (p.crop) s += ", of the crop";
+  return s;
 }
 
 const char* direction(const AxisMap& a) {
@@ -67,19 +108,32 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
      << datatype_name(p.input.datatype()) << (p.input.volumes() > 1 ? ", " + std::to_string(p.input.volumes()) + " volumes" : "")
      << ")\n";
   os << "  shape          " << ax[0].n << " x " << ax[1].n << " x " << ax[2].n << "\n";
-  os << "  spacing        " << triple(ax[0].spacing_in, ax[1].spacing_in, ax[2].spacing_in) << " mm  ("
-     << triple(ax[0].spacing_in * 1000, ax[1].spacing_in * 1000, ax[2].spacing_in * 1000, "%.4g") << " um)\n";
+  os << "  spacing        " << mm_um(ax[0].spacing_in, ax[1].spacing_in, ax[2].spacing_in) << "\n";
+  os << "Requested        " << requested(p, o) << "\n";
   // The requested spacing; on an axis with none requested (--size, --like,
   // --affine, --crop) the output grid's.
   double target[3];
-  for (int k = 0; k < 3; ++k) target[k] = o.grid.spacing[static_cast<std::size_t>(k)] ? ax[k].target : column_norm(g.primary_out, k);
-  os << "Target spacing   " << triple(target[0], target[1], target[2]) << " mm\n";
+  for (int k = 0; k < 3; ++k)
+    target[k] = o.grid.spacing[static_cast<std::size_t>(k)] ? ax[k].target : ax[k].spacing_out;
+  os << "Target spacing   " << mm_um(target[0], target[1], target[2]) << "\n";
+  // As resample_nifti.py prints it: old / new spacing; then the size ratio.
   os << "  zoom factor    ";
   for (int k = 0; k < 3; ++k)
-    os << "xyz"[k] << " " << fmt("%.4f", static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n)) << " ("
-       << direction(ax[k]) << ")" << (k < 2 ? ", " : "\n");
-  os << "Interpolation    " << rp.setup.kernel->describe() << ", grid " << to_string(g.policy)
-     << ", boundary " << to_string(rp.setup.boundary) << ", fill " << rp.setup.fill << "\n";
+    os << "xyz"[k] << " " << fmt("%.4f", ax[k].spacing_in / target[k]) << " (" << direction(ax[k]) << ")"
+       << (k < 2 ? ", " : "\n");
+  os << "  size ratio     ";
+  for (int k = 0; k < 3; ++k)
+    os << "xyz"[k] << " " << fmt("%.4f", static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n))
+       << (k < 2 ? ", " : "\n");
+  os << "Grid             " << grid_named(p, o) << "\n";
+  const Settings& st = p.settings;
+  if (st.convention != Convention::respace || st.fov != FovRule::closed || st.size_rounding != SizeRounding::half_up ||
+      st.int_rounding != IntRounding::nearest || st.header_spacing != HeaderSpacing::used)
+    os << "Convention       " << to_string(st.convention) << ": field of view " << to_string(st.fov)
+       << ", size rounding " << to_string(st.size_rounding) << ", integers " << to_string(st.int_rounding)
+       << ", header spacing " << to_string(st.header_spacing) << "\n";
+  os << "Interpolation    " << rp.setup.kernel->describe() << ", boundary " << to_string(rp.setup.boundary)
+     << ", fill " << rp.setup.fill << "\n";
   if (!p.labels_why.empty()) {
     os << "Labels           voted, not interpolated: " << p.labels_why << "\n";
   } else if (!rp.setup.kernel->keeps_values() && rp.setup.in_datatype != DT_FLOAT32 &&
@@ -87,7 +141,7 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
     os << "  hint           an integer volume without an intent: if it is a label map, --labels votes instead of "
           "interpolating\n";
   }
-  os << "Antialias        " << to_string(o.antialias) << " (along the "
+  os << "Antialias        " << to_string(p.settings.antialias) << " (along the "
      << (rp.path == ResamplePath::general ? "input" : "output") << " axes):";
   for (std::size_t k = 0; k < 3; ++k) {
     const AxisFilter& f = rp.setup.filter[k];
@@ -99,7 +153,7 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   os << "\n";
   if (const std::optional<Prefilter> f = rp.setup.kernel->prefilter())
     os << "  prefilter      exact, truncated at a halo of " << f->halo << " samples per side (tail <= "
-       << kSplineTolerance << " of the range)\n";
+       << f->tolerance << " of the range)\n";
   os << "Output:  " << o.output << "  (NIfTI-" << p.output_version << (p.output_version == 2 && p.input.nifti_version() == 1 ? ", a dimension exceeds 32767" : "")
      << ", " << datatype_name(p.output_datatype)
      << (p.names.gzip ? ", gzip level " + std::to_string(p.level) + " (" + to_string(p.engine) +
@@ -110,11 +164,27 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
     os << "  exists         yes: " << (o.force ? "--force replaces it" : "a run would need --force") << "\n";
   os << "  shape          " << ax[0].m << " x " << ax[1].m << " x " << ax[2].m << "  (";
   for (int k = 0; k < 3; ++k)
-    os << "xyz"[k] << " " << fmt("%+.1f%%", 100.0 * (static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n) - 1))
+    os << "xyz"[k] << " " << ax[k].n << " -> " << ax[k].m << " "
+       << fmt("%+.1f%%", 100.0 * (static_cast<double>(ax[k].m) / static_cast<double>(ax[k].n) - 1))
        << (k < 2 ? ", " : ")\n");
   os << "  spacing        "
-     << triple(column_norm(g.primary_out, 0), column_norm(g.primary_out, 1), column_norm(g.primary_out, 2))
-     << " mm (verified from the output affine)\n";
+     << mm_um(column_norm(g.primary_out, 0), column_norm(g.primary_out, 1), column_norm(g.primary_out, 2))
+     << " (verified from the output affine)\n";
+  if (g.header_requested) {
+    double worst = 0;
+    for (double d : g.header_offset_mm) worst = std::max(worst, std::fabs(d));
+    os << "  header         the requested spacing (--header-spacing requested): the data were sampled at "
+       << triple(ax[0].spacing_out, ax[1].spacing_out, ax[2].spacing_out) << " mm, so the header puts the last "
+       << "voxel " << triple(g.header_offset_mm[0], g.header_offset_mm[1], g.header_offset_mm[2], "%.4g")
+       << " mm from its sample (up to " << fmt("%.4g", worst) << " mm)\n";
+  }
+  if (p.xform_disagreement_mm > 1e-6)
+    os << "  qform/sform    the input's disagree by up to " << fmt("%.4g", p.xform_disagreement_mm)
+       << " mm at its corners; "
+       << (p.xform_source ? std::string("both written from the ") +
+                                (*p.xform_source == XformSource::sform ? "sform" : "qform") + " (--xform-source)"
+                          : std::string("each kept, the sform used (--xform-source sform|qform makes them one)"))
+       << "\n";
   os << "  origin shift   " << triple(g.origin_shift_mm[0], g.origin_shift_mm[1], g.origin_shift_mm[2], "%.6g")
      << " mm\n";
   if (o.dry_run) {
@@ -129,7 +199,6 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
     os << "  crop           voxels " << p.crop->first[0] << ".." << p.crop->first[0] + p.crop->size[0] - 1 << ", "
        << p.crop->first[1] << ".." << p.crop->first[1] + p.crop->size[1] - 1 << ", " << p.crop->first[2] << ".."
        << p.crop->first[2] + p.crop->size[2] - 1 << " of the input\n";
-  if (p.like) os << "  grid from      " << p.like->path() << " (--like)\n";
   if (o.affine) os << "  transform      " << *o.affine << " (--affine, output world -> input world)\n";
   if (o.flirt) os << "  transform      " << *o.flirt << " (--flirt, FSL coordinates of the input -> REF's)\n";
   os << "Path:    " << p.target.why << "\n";

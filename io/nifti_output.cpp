@@ -27,9 +27,15 @@ void set_text(Header& h, const OutputGrid& grid) {
 
 template <class Header, class Real>
 void set_transforms(Header& h, const nifti_image& nim, const OutputGrid& grid) {
-  h.quatern_b = static_cast<Real>(nim.quatern_b);
-  h.quatern_c = static_cast<Real>(nim.quatern_c);
-  h.quatern_d = static_cast<Real>(nim.quatern_d);
+  const Quaternion q = grid.quaternion.value_or(Quaternion{nim.quatern_b, nim.quatern_c, nim.quatern_d, nim.qfac});
+  h.quatern_b = static_cast<Real>(q.b);
+  h.quatern_c = static_cast<Real>(q.c);
+  h.quatern_d = static_cast<Real>(q.d);
+  if (grid.quaternion) h.pixdim[0] = static_cast<Real>(q.qfac < 0 ? -1.0 : 1.0);
+  if (grid.qform_sform_codes) {
+    h.qform_code = static_cast<decltype(h.qform_code)>((*grid.qform_sform_codes)[0]);
+    h.sform_code = static_cast<decltype(h.sform_code)>((*grid.qform_sform_codes)[1]);
+  }
   h.qoffset_x = static_cast<Real>(grid.qoffset[0]);
   h.qoffset_y = static_cast<Real>(grid.qoffset[1]);
   h.qoffset_z = static_cast<Real>(grid.qoffset[2]);

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,11 @@ void each_geometry_field(Header& h, Geometry& g, F f) {
 }
 
 // The grid part of the output header (everything else comes from the input).
+// A qform rotation written instead of the input's (--xform-source).
+struct Quaternion {
+  double b = 0, c = 0, d = 0, qfac = 1;
+};
+
 struct OutputGrid {
   std::array<std::int64_t, 3> dims{};
   std::array<double, 3> pixdim{};
@@ -70,6 +76,10 @@ struct OutputGrid {
   int datatype = 0;
   const RawText* text = nullptr;                   // the input's text fields, if known
   const RawGeometry* geometry = nullptr;           // --like: REF's geometry fields, written as they are
+  std::optional<Quaternion> quaternion;            // default: the input's quaternion and qfac
+  // Codes written instead of the input's (--header-spacing requested writes
+  // nibabel's: sform 2 "aligned", qform 0 "unknown", as the script's save).
+  std::optional<std::array<int, 2>> qform_sform_codes;
 };
 
 // Where the output goes, decided by the name: X.nii, X.nii.gz, or a pair

@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev                              # libFuzzer targets
   python3 python3-numpy python3-scipy python3-nibabel   # conformance tests
   nifti-bin gzip                                        # independent readers in tests
+  libinsighttoolkit5-dev                                # ITK 5.2, the --convention itk reference
 )
 
 missing=()

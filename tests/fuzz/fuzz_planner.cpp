@@ -5,7 +5,8 @@
 // sparse file (no voxel data is ever read), and a command line (--spacing
 // from 1e-7 to 1e3 mm or --size up to 2^40, --crop, --order, --boundary, --antialias, --labels,
 // --grid, --threads, --memory-limit or the default, an --affine that turns
-// the volume, the output's format). parse_options() and plan_job() then
+// the volume, the output's format, --convention, --size with a spacing,
+// --header-spacing, --xform-source). parse_options() and plan_job() then
 // either refuse with a documented exit code (never "internal", never
 // bad_alloc) or return a plan that fits its limit: within --memory-limit
 // when given, within the ceiling of the default when it grew. Throughout,
@@ -180,6 +181,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const char* modes[] = {"auto", "off", "gauss", "box"};
     args.insert(args.end(), {"--antialias", modes[f.ConsumeIntegralInRange(0, 3)]});
     if (f.ConsumeBool()) args.push_back("--labels");
+  }
+  // Issue 16: a peer's convention, a size with the spacing, the header's
+  // spacing, the transform source.
+  if (f.remaining_bytes() > 0) {
+    const char* conventions[] = {"respace", "itk", "scipy", "scipy-zoom"};
+    args.insert(args.end(), {"--convention", conventions[f.ConsumeIntegralInRange(0, 3)]});
+    if (f.ConsumeBool()) {
+      args.push_back("--size");
+      for (int k = 0; k < 3; ++k)
+        args.push_back(std::to_string(f.ConsumeIntegralInRange<std::int64_t>(1, std::int64_t{1} << f.ConsumeIntegralInRange(0, 40))));
+    }
+    if (f.ConsumeBool()) args.insert(args.end(), {"--header-spacing", f.ConsumeBool() ? "requested" : "used"});
+    if (f.ConsumeBool()) args.insert(args.end(), {"--xform-source", f.ConsumeBool() ? "qform" : "sform"});
   }
 
   std::vector<char*> argv;
