@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 #include "cli/affine_file.hpp"
@@ -100,6 +101,9 @@ void check_output_size(const JobPlan& p, const ResampleSetup& setup, const Optio
                                    (spacing ? "; spacings are in mm" : ""));
 }
 
+// The voxel data only, into the caller's memory (MemoryOutput).
+JobResult run_to_memory(const JobPlan& p, SourceWatch* watch, const MemoryOutput& memory);
+
 }  // namespace
 
 InputGeometry geometry_of(const nifti_image& h) {
@@ -134,8 +138,10 @@ std::uint64_t peak_rss_bytes() {
   return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
 }
 
-JobPlan plan_job(const Options& o) {
-  JobPlan p{InputVolume::open(o.input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {}, {},
+JobPlan plan_job(const Options& o) { return plan_job(o, InputVolume::open(o.input)); }
+
+JobPlan plan_job(const Options& o, InputVolume input) {
+  JobPlan p{std::move(input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {}, {},
             GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false, -1, std::nullopt, {}};
   p.output_exists = check_output_target(p.input, p.names, o);
   p.replace = o.force;
@@ -259,8 +265,7 @@ JobPlan plan_job(const Options& o) {
   return p;
 }
 
-JobResult run_job(const JobPlan& p, Progress* progress) {
-  const auto t0 = std::chrono::steady_clock::now();
+SerializedHeader output_header(const JobPlan& p) {
   const GridPlan& g = p.resample.setup.grid;
   OutputGrid og;
   og.datatype = p.output_datatype;
@@ -289,9 +294,22 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   og.reset_slice_timing = h.slice_dim >= 1 && h.slice_dim <= 3 &&
                          (!p.target.separable || !g.axis[h.slice_dim - 1].identity());
   if (p.like) og.geometry = &p.like->raw_geometry();
-  const SerializedHeader header = serialize_header(h, og, p.input.nifti_version(), p.names.pair(),
-                                                   {p.input.extension_count(), p.input.extension_bytes()});
+  return serialize_header(h, og, p.input.nifti_version(), p.names.pair(),
+                          {p.input.extension_count(), p.input.extension_bytes()});
+}
 
+std::uint64_t output_data_bytes(const JobPlan& p) {
+  const GridPlan& g = p.resample.setup.grid;
+  std::uint64_t b = static_cast<std::uint64_t>(scalar_bytes(p.resample.setup.out_datatype)) *
+                    static_cast<std::uint64_t>(p.resample.setup.channels) * static_cast<std::uint64_t>(p.input.volumes());
+  for (const AxisMap& a : g.axis) b *= static_cast<std::uint64_t>(a.m);
+  return b;
+}
+
+JobResult run_job(const JobPlan& p, SourceWatch* watch, const MemoryOutput* memory) {
+  if (memory) return run_to_memory(p, watch, *memory);
+  const auto t0 = std::chrono::steady_clock::now();
+  const SerializedHeader header = output_header(p);
   SinkOptions sink_options;
   sink_options.gzip_level = p.names.gzip ? p.level : 0;
   sink_options.engine = p.engine;
@@ -315,7 +333,7 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   // Opened after the extensions are copied, so the two readers' buffers are
   // never held at once.
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
-  if (progress) in = progress->watch(std::move(in));
+  if (watch) in = watch->watch(std::move(in));
   std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
   for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
   in->finish();
@@ -335,4 +353,45 @@ JobResult run_job(const JobPlan& p, Progress* progress) {
   return r;
 }
 
+namespace {
+
+// A sink over the caller's memory: exactly `bytes` bytes.
+class MemorySink final : public ByteSink {
+public:
+  MemorySink(unsigned char* data, std::uint64_t bytes) : data_(data), bytes_(bytes) {}
+  void write(const void* src, std::size_t n) override {
+    if (n > bytes_ - at_) throw Error(ExitCode::internal, "more output than the array holds");
+    std::memcpy(data_ + at_, src, n);
+    at_ += n;
+  }
+  void finish() override {
+    if (at_ != bytes_) throw Error(ExitCode::internal, "less output than the array holds");
+  }
+  std::uint64_t file_bytes_written() const override { return at_; }
+
+private:
+  unsigned char* data_;
+  std::uint64_t bytes_, at_ = 0;
+};
+
+JobResult run_to_memory(const JobPlan& p, SourceWatch* watch, const MemoryOutput& memory) {
+  if (memory.bytes != output_data_bytes(p)) throw Error(ExitCode::internal, "the output array has the wrong size");
+  const auto t0 = std::chrono::steady_clock::now();
+  MemorySink sink(memory.data, memory.bytes);
+  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
+  if (watch) in = watch->watch(std::move(in));
+  std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
+  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, sink);
+  in->finish();
+  sink.finish();
+  JobResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.bytes_read = in->file_bytes_read();
+  r.bytes_written = sink.file_bytes_written();
+  r.peak_rss = peak_rss_bytes();
+  r.stats = resampler->stats();
+  return r;
+}
+
+}  // namespace
 }  // namespace respace

@@ -18,7 +18,6 @@
 
 namespace respace {
 
-class Progress;
 
 struct JobPlan {
   InputVolume input;
@@ -50,10 +49,26 @@ struct JobResult {
   RunStats stats;
 };
 
-// Throws Error with the exit code of the fault. With `progress`, the input
-// is read through progress->watch() (cli/progress.hpp).
+// Voxel data written to memory instead of the output file (the Python
+// binding's arrays): exactly the output's data bytes, no header.
+struct MemoryOutput {
+  unsigned char* data = nullptr;
+  std::uint64_t bytes = 0;
+};
+
+// Throws Error with the exit code of the fault. With `watch`, the input is
+// read through watch->watch() (the progress bar, cli/progress.hpp). With
+// `memory`, the voxel data go there and no file is written.
 JobPlan plan_job(const Options& o);
-JobResult run_job(const JobPlan& plan, Progress* progress = nullptr);
+// The same with the input already opened (InputVolume::open_memory()).
+JobPlan plan_job(const Options& o, InputVolume input);
+JobResult run_job(const JobPlan& plan, SourceWatch* watch = nullptr, const MemoryOutput* memory = nullptr);
+
+// The output's header (and extender) as run_job writes it.
+SerializedHeader output_header(const JobPlan& plan);
+
+// Bytes of the output's voxel data.
+std::uint64_t output_data_bytes(const JobPlan& plan);
 
 // The voxel map from output indices to the input's stored indices (the
 // crop's offset included): where output voxel j came from.

@@ -48,7 +48,7 @@ bool progress_wanted(const Options& o);
 std::string progress_line(const std::string& label, std::uint64_t done, std::uint64_t total, double seconds,
                           bool final);
 
-class Progress {
+class Progress final : public SourceWatch {
 public:
   // Draws nothing until watch(). `fd` is where the line goes (stderr).
   Progress(std::string label, std::uint64_t total, int fd = 2);
@@ -59,7 +59,7 @@ public:
 
   // Wraps the job's input to count the bytes taken from it and starts the
   // reporter. Call once; this Progress must outlive the returned source.
-  std::unique_ptr<ByteSource> watch(std::unique_ptr<ByteSource> in);
+  std::unique_ptr<ByteSource> watch(std::unique_ptr<ByteSource> in) override;
   // The job is complete: stops the reporter, draws the 100% line and a newline.
   void done();
 

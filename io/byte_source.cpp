@@ -251,6 +251,25 @@ private:
 };
 #endif
 
+class MemorySource final : public ByteSource {
+public:
+  MemorySource(const unsigned char* data, std::uint64_t bytes, std::string name)
+      : data_(data), bytes_(bytes), name_(std::move(name)) {}
+  void read_exact(void* dst, std::size_t n) override {
+    if (n > bytes_ - at_) throw Error(ExitCode::bad_input, name_ + ": the array ends before its voxel data do");
+    std::memcpy(dst, data_ + at_, n);
+    at_ += n;
+  }
+  void finish() override {}
+  std::uint64_t file_bytes_read() const override { return at_; }
+  bool is_gzip() const override { return false; }
+
+private:
+  const unsigned char* data_;
+  std::uint64_t bytes_, at_ = 0;
+  std::string name_;
+};
+
 }  // namespace
 
 void ByteSource::skip(std::uint64_t n) {
@@ -268,6 +287,10 @@ bool file_is_gzip(const std::string& path) {
   std::size_t got = f.read_some(magic, 2);
   if (got == 1) got += f.read_some(magic + 1, 1);
   return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+std::unique_ptr<ByteSource> memory_source(const unsigned char* data, std::uint64_t bytes, std::string name) {
+  return std::make_unique<MemorySource>(data, bytes, std::move(name));
 }
 
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset, GzipEngine engine) {

@@ -43,6 +43,19 @@ public:
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset,
                                              GzipEngine engine = default_gzip_engine());
 
+// Something that wraps a job's input source to watch it: the progress bar
+// (cli/progress.hpp), the Python binding's progress callback and Ctrl-C.
+class SourceWatch {
+public:
+  virtual ~SourceWatch() = default;
+  // Called once; this watch must outlive the returned source.
+  virtual std::unique_ptr<ByteSource> watch(std::unique_ptr<ByteSource> in) = 0;
+};
+
+// A source over `bytes` bytes of memory the caller keeps alive (the Python
+// binding's arrays); `name` goes into its messages.
+std::unique_ptr<ByteSource> memory_source(const unsigned char* data, std::uint64_t bytes, std::string name);
+
 // True when the file starts with the gzip magic bytes 1f 8b.
 bool file_is_gzip(const std::string& path);
 

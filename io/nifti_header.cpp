@@ -115,7 +115,13 @@ int scalar_datatype_named(const std::string& name) {
   return 0;
 }
 
-InputVolume InputVolume::open(const std::string& path) {
+InputVolume InputVolume::open(const std::string& path) { return load(path, nullptr, 0); }
+
+InputVolume InputVolume::open_memory(const std::string& header_path, const unsigned char* data, std::uint64_t bytes) {
+  return load(header_path, data, bytes);
+}
+
+InputVolume InputVolume::load(const std::string& path, const unsigned char* memory, std::uint64_t memory_bytes) {
   {  // A clear message for the common case before nifticlib says anything.
     // O_NONBLOCK: opening a FIFO must not wait for a writer.
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -160,6 +166,13 @@ InputVolume InputVolume::open(const std::string& path) {
     copy_geometry(stored, v.geometry_);
   });
   v.version_ = raw.version == 2 ? 2 : 1;
+  if (memory) {  // the voxel data are the caller's (the Python binding's array)
+    std::free(h.iname);
+    h.iname = nifti_strdup("<memory>");
+    h.iname_offset = 0;
+    v.memory_ = memory;
+    v.memory_bytes_ = memory_bytes;
+  }
   if (!h.iname) fail(path, "the image file that goes with this header was not found");
   v.data_path_ = h.iname;
 
@@ -189,6 +202,12 @@ InputVolume InputVolume::open(const std::string& path) {
 // stream cannot inflate to more than 1032 times its size (deflate's largest
 // ratio is 258 bytes per 2-bit code, about 1032:1).
 void InputVolume::check_data_fits() const {
+  if (memory_) {
+    if (data_bytes() != memory_bytes_)
+      fail(path_, "the header describes " + std::to_string(data_bytes()) + " bytes of voxel data, the array holds " +
+                      std::to_string(memory_bytes_));
+    return;
+  }
   struct stat st;
   if (::stat(data_path_.c_str(), &st) != 0) fail(data_path_, std::string("cannot open: ") + std::strerror(errno));
   const auto file_size = static_cast<std::uint64_t>(st.st_size);
@@ -220,6 +239,7 @@ std::int64_t InputVolume::volumes() const {
 }
 
 std::unique_ptr<ByteSource> InputVolume::open_data(GzipEngine engine) const {
+  if (memory_) return memory_source(memory_, memory_bytes_, path_);
   return std::make_unique<ReadAheadSource>(open_byte_source(data_path_, data_offset(), engine), data_bytes());
 }
 

@@ -28,6 +28,11 @@ public:
   // Reads and validates the header. Throws Error(bad_input) with a message
   // naming the file and the fault.
   static InputVolume open(const std::string& path);
+  // The header file `header_path` (a .hdr or .nii header) describing voxel
+  // data held in memory at `data` (`bytes` long, at least as long as this
+  // InputVolume is used): the Python binding's arrays, read without a copy.
+  static InputVolume open_memory(const std::string& header_path, const unsigned char* data, std::uint64_t bytes);
+  bool in_memory() const { return memory_ != nullptr; }
 
   const nifti_image& header() const { return *nim_; }
   const std::string& path() const { return path_; }
@@ -62,6 +67,7 @@ public:
   std::uint64_t data_bytes() const { return plane_bytes() * static_cast<std::uint64_t>(nz()) * static_cast<std::uint64_t>(volumes()); }
 
 private:
+  static InputVolume load(const std::string& path, const unsigned char* memory, std::uint64_t memory_bytes);
   void check_data_fits() const;
 
   std::string path_;
@@ -72,6 +78,8 @@ private:
   int version_ = 1;
   RawText text_;
   RawGeometry geometry_;
+  const unsigned char* memory_ = nullptr;  // open_memory(): the voxel data
+  std::uint64_t memory_bytes_ = 0;
 };
 
 // Name of a NIfTI datatype code, for messages ("float32", "complex64", ...).
