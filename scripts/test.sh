@@ -13,6 +13,15 @@ for kind in release sanitize; do
   echo "== $kind tests"
   (cd "build/$kind" && ctest --output-on-failure -j"$jobs" --timeout 900)
 done
+echo "== python package: pip install into a virtual environment, then its tests and the notebook"
+rm -rf build/venv
+python3 -m venv --system-site-packages build/venv
+build/venv/bin/pip install --quiet --no-build-isolation --no-index ./python
+# From / so that python/respace (the sources, without the extension) is not
+# what gets imported: the installed package is.
+(cd / && RESPACE_BIN="$OLDPWD/build/release/cli/respace" \
+  RESPACE_MAKE_VOLUME="$OLDPWD/build/release/bench/respace_make_volume" \
+  "$OLDPWD/build/venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
 if [ "${RESPACE_FUZZ_SECONDS:-60}" != 0 ]; then
   echo "== fuzz"
   bash scripts/fuzz.sh "${RESPACE_FUZZ_SECONDS:-60}"
