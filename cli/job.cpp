@@ -104,6 +104,28 @@ void check_output_size(const JobPlan& p, const ResampleSetup& setup, const Optio
 // The voxel data only, into the caller's memory (MemoryOutput).
 JobResult run_to_memory(const JobPlan& p, SourceWatch* watch, const MemoryOutput& memory);
 
+std::array<std::int64_t, 3> stored_dims(const InputVolume& in) { return {in.nx(), in.ny(), in.nz()}; }
+std::array<std::int64_t, 3> output_dims(const GridPlan& g) { return {g.axis[0].m, g.axis[1].m, g.axis[2].m}; }
+
+// --qc: the slices' collector for this job, or none.
+std::unique_ptr<QcCollector> qc_collector(const JobPlan& p) {
+  if (!p.qc) return nullptr;
+  const ResampleSetup& s = p.resample.setup;
+  return std::make_unique<QcCollector>(stored_dims(p.input), s.in_datatype, s.in_swap, s.channels,
+                                       output_dims(s.grid), s.out_datatype, s.channels);
+}
+
+// --qc: the picture, after the output is in place.
+QcPicture write_qc(const QcCollector& qc, const JobPlan& p) {
+  const GridPlan& g = p.resample.setup.grid;
+  std::array<double, 3> in{}, out{};
+  for (int k = 0; k < 3; ++k) {
+    in[static_cast<std::size_t>(k)] = column_norm(p.geometry.primary, k);
+    out[static_cast<std::size_t>(k)] = g.header_requested ? g.axis[k].spacing_out : column_norm(g.primary_out, k);
+  }
+  return qc.write(*p.qc, in, out, p.resample.setup.labels, p.replace);
+}
+
 }  // namespace
 
 InputGeometry geometry_of(const nifti_image& h) {
@@ -142,7 +164,7 @@ JobPlan plan_job(const Options& o) { return plan_job(o, InputVolume::open(o.inpu
 
 JobPlan plan_job(const Options& o, InputVolume input) {
   JobPlan p{std::move(input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {}, {},
-            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false, -1, std::nullopt, {}};
+            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false, -1, std::nullopt, {}, std::nullopt};
   p.output_exists = check_output_target(p.input, p.names, o);
   p.replace = o.force;
   p.stale = stale_temporaries(folder_of(p.names.image));
@@ -255,6 +277,15 @@ JobPlan plan_job(const Options& o, InputVolume input) {
   req.deflater_bytes = deflater_bytes(p.engine, p.level);
   req.block = o.block;
   req.temp_dir = folder_of(p.names.image);
+  if (o.qc) {
+    if (name_taken(*o.qc) && !o.force && !o.dry_run)
+      throw Error(ExitCode::bad_output, *o.qc + ": exists; use --force to replace it");
+    check_output_folder(OutputNames{*o.qc, *o.qc, false});
+    p.qc = o.qc;
+    req.held.push_back({"qc slices", 6, QcCollector::bytes_for(stored_dims(p.input), setup.in_datatype, setup.channels,
+                                                               output_dims(setup.grid), setup.out_datatype,
+                                                               setup.channels)});
+  }
   p.resample = plan_resample(req);
   const GridPlan& g = p.resample.setup.grid;
   SerializedHeader probe = serialize_header(h, OutputGrid{{g.axis[0].m, g.axis[1].m, g.axis[2].m}, {}, {}, {}, false,
@@ -334,6 +365,11 @@ JobResult run_job(const JobPlan& p, SourceWatch* watch, const MemoryOutput* memo
   // never held at once.
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
   if (watch) in = watch->watch(std::move(in));
+  std::unique_ptr<QcCollector> qc = qc_collector(p);
+  if (qc) {
+    in = qc->input_watch().watch(std::move(in));
+    sink = qc->output_watch().watch(std::move(sink));
+  }
   std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
   for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
   in->finish();
@@ -350,6 +386,7 @@ JobResult run_job(const JobPlan& p, SourceWatch* watch, const MemoryOutput* memo
   r.bytes_written = sink->file_bytes_written() + (header_sink ? header_sink->file_bytes_written() : 0);
   r.peak_rss = peak_rss_bytes();
   r.stats = resampler->stats();
+  if (qc) r.qc = write_qc(*qc, p);
   return r;
 }
 
@@ -377,19 +414,25 @@ private:
 JobResult run_to_memory(const JobPlan& p, SourceWatch* watch, const MemoryOutput& memory) {
   if (memory.bytes != output_data_bytes(p)) throw Error(ExitCode::internal, "the output array has the wrong size");
   const auto t0 = std::chrono::steady_clock::now();
-  MemorySink sink(memory.data, memory.bytes);
+  std::unique_ptr<ByteSink> sink = std::make_unique<MemorySink>(memory.data, memory.bytes);
   std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
   if (watch) in = watch->watch(std::move(in));
+  std::unique_ptr<QcCollector> qc = qc_collector(p);
+  if (qc) {
+    in = qc->input_watch().watch(std::move(in));
+    sink = qc->output_watch().watch(std::move(sink));
+  }
   std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
-  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, sink);
+  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
   in->finish();
-  sink.finish();
+  sink->finish();
   JobResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.bytes_read = in->file_bytes_read();
-  r.bytes_written = sink.file_bytes_written();
+  r.bytes_written = sink->file_bytes_written();
   r.peak_rss = peak_rss_bytes();
   r.stats = resampler->stats();
+  if (qc) r.qc = write_qc(*qc, p);
   return r;
 }
 

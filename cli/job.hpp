@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "cli/qc.hpp"
 #include "engine/planner.hpp"
 #include "engine/target.hpp"
 #include "io/nifti_header.hpp"
@@ -40,6 +41,7 @@ struct JobPlan {
   double xform_disagreement_mm = -1; // both present: how far apart they put a corner voxel (-1: not both)
   std::optional<XformSource> xform_source;  // --xform-source
   Settings settings;                 // every setting decided (cli/convention.hpp)
+  std::optional<std::string> qc;     // --qc FILE.png
 };
 
 struct JobResult {
@@ -47,6 +49,7 @@ struct JobResult {
   std::uint64_t bytes_read = 0, bytes_written = 0;
   std::uint64_t peak_rss = 0;
   RunStats stats;
+  std::optional<QcPicture> qc;  // --qc: what was drawn
 };
 
 // Voxel data written to memory instead of the output file (the Python

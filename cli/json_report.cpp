@@ -140,6 +140,14 @@ void add_result_json(nlohmann::json& j, const JobPlan& p, const JobResult& r, bo
     }
     j["labels"] = {{"in", in}, {"out", out}, {"lost", lost}, {"complete", ls->complete}, {"volume_mm3", volumes}};
   }
+  if (const auto& q = r.qc) {
+    nlohmann::json panels = nlohmann::json::array();
+    for (const QcPanel& pn : q->panels)
+      panels.push_back({{"name", pn.name}, {"x", pn.x}, {"y", pn.y}, {"w", pn.w}, {"h", pn.h}, {"across", pn.a},
+                        {"up", pn.b}, {"spacing_mm", {pn.sa, pn.sb}}, {"index", pn.index}});
+    j["qc"] = {{"path", q->path}, {"width", q->width}, {"height", q->height}, {"mm_per_pixel", q->mm_per_pixel},
+               {"window", {q->lo, q->hi}}, {"labels", q->labels}, {"panels", panels}};
+  }
   if (const auto& tf = r.stats.temp_file) j["temp_file"] = {{"path", tf->path}, {"bytes", tf->bytes}, {"removed", tf->removed}};
   if (compare) {
     const nifti_image& h = p.input.header();

@@ -38,12 +38,13 @@ const char* kExamples =
     "  respace moving.nii.gz moved.nii.gz --like fixed.nii.gz --flirt moving_to_fixed.mat --order 3\n"
     "  respace in.nii.gz roi.nii.gz --crop 100 120 40 64 64 32 --size 128 128 64\n"
     "  respace in.nii.gz itk.nii.gz --spacing 2 2 2 --convention itk          # ITK's numbers and size\n"
+    "  respace in.nii.gz out.nii.gz --spacing 0.15 0.15 0.15 --qc check.png   # and a picture of both\n"
     "  respace in.nii.gz zoom.nii.gz --spacing 0.1 0.1 0.15 --convention scipy-zoom   # resample_nifti.py's\n"
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
     "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
     "Manifest (--manifest FILE, - for standard input): one job per line,\n"
     "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--kernel/--antialias/--boundary/\n"
-    "               --convention/--fov/--size-rounding/--int-rounding/--header-spacing/--xform-source/\n"
+    "               --convention/--fov/--size-rounding/--int-rounding/--header-spacing/--xform-source/--qc/\n"
     "               --fill/--datatype/--compression-level/--gzip-engine/--like/--affine/--flirt/\n"
     "               --crop/--crop-mm ...]\n"
     "  split like a shell line ('...', \"...\", \\ escapes); blank lines and lines starting\n"
@@ -189,6 +190,8 @@ po::options_description job_options() {
       ("header-spacing", po::value<std::string>()->value_name("WHICH"),
        "used (default) | requested (resample_nifti.py: the requested spacing in the header, whatever the grid "
        "sampled)")
+      ("qc", po::value<std::string>()->value_name("FILE.png"),
+       "also write a picture of the input's and output's mid-slices, gathered while streaming (see README)")
       ("xform-source", po::value<std::string>()->value_name("FORM"),
        "sform | qform: plan with that input transform and write both output transforms from it (default: "
        "each from its own)")
@@ -374,6 +377,10 @@ void read_job_options(const po::variables_map& vm, Options& o) {
   if (given(vm, "header-spacing")) {
     o.settings.header_spacing = parse_header_spacing(vm["header-spacing"].as<std::string>());
     if (!o.settings.header_spacing) usage("--header-spacing must be one of used, requested");
+  }
+  if (given(vm, "qc")) {
+    o.qc = vm["qc"].as<std::string>();
+    if (!ends_with(*o.qc, ".png")) usage("--qc takes a .png file name");
   }
   if (given(vm, "xform-source")) {
     const std::string v = vm["xform-source"].as<std::string>();

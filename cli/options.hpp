@@ -47,6 +47,7 @@ struct Options {
   // (cli/convention.hpp).
   SettingOptions settings;
   std::optional<XformSource> xform_source;  // --xform-source: which input transform both output ones come from
+  std::optional<std::string> qc;  // --qc FILE.png: the mid-slices of input and output (cli/qc.hpp)
   std::optional<bool> labels;  // --labels / --no-labels; default: the header's intent (label, neuroname)
   double fill = 0;
   std::optional<int> datatype;  // --datatype: the output's (NIfTI code); default the input's

@@ -240,6 +240,10 @@ void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool c
          << fmt("%.6g", v.mean) << ", std " << fmt("%.6g", v.std_dev()) << " (" << v.count << " values)\n";
     }
   }
+  if (const auto& q = r.qc)
+    os << "QC:      " << q->path << " (" << q->width << " x " << q->height << " pixels, " << fmt("%.4g", q->mm_per_pixel)
+       << " mm per pixel" << (q->labels ? ", labels" : ", window " + fmt("%.4g", q->lo) + " to " + fmt("%.4g", q->hi))
+       << ")\n";
   if (const auto& tf = r.stats.temp_file)
     os << "Temp:    " << tf->path << " (" << format_bytes(tf->bytes) << " of coefficients) "
        << (tf->removed ? "removed" : "NOT removed") << "\n";

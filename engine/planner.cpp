@@ -143,7 +143,11 @@ const char* to_string(ResamplePath p) {
   return "?";
 }
 
-ResamplePlan plan_resample(const ResampleRequest& request) {
+namespace {
+
+// The paths' plan within the limit less `held`, what the caller holds
+// besides the engine (ResampleRequest::held).
+ResamplePlan plan_paths(const ResampleRequest& request, std::uint64_t held) {
   // A kernel that votes makes the input a label map, as --labels does.
   ResampleRequest q = request;
   q.setup.labels = q.setup.labels || q.setup.kernel->combine() == Combine::vote;
@@ -157,6 +161,15 @@ ResamplePlan plan_resample(const ResampleRequest& request) {
   policy.default_limit = kDefaultMemoryLimit;
   policy.ceiling = default_limit_ceiling();
   policy.planning_bytes = planning_bytes(p.setup);
+  if (held > 0) {
+    if (policy.given > 0 && policy.given <= held + kProcessReserve)
+      throw Error(ExitCode::memory_limit, "--memory-limit " + format_bytes(policy.given) + " cannot hold the " +
+                                              format_bytes(held) + " the job holds besides resampling (" +
+                                              request.held.front().name + "); give more");
+    if (policy.given > 0) policy.given -= held;
+    policy.default_limit -= std::min(policy.default_limit / 2, held);
+    policy.ceiling -= std::min(policy.ceiling / 2, held);
+  }
   if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
 
   if (p.setup.labels) {
@@ -221,6 +234,21 @@ ResamplePlan plan_resample(const ResampleRequest& request) {
   p.how = general_how(p.general_memory, p.general);
   p.output_chunks = p.general_memory.chunk_capacity;
   p.threads = p.general_memory.threads;
+  return p;
+}
+
+}  // namespace
+
+ResamplePlan plan_resample(const ResampleRequest& request) {
+  std::uint64_t held = 0;
+  for (const MemoryItem& it : request.held) held += it.bytes;
+  ResamplePlan p = plan_paths(request, held);
+  if (held == 0) return p;
+  // The account is the whole process's: the held buffers before the reserve.
+  MemoryAccount& a = p.memory;
+  a.items.insert(a.items.end() - 1, request.held.begin(), request.held.end());
+  a.limit += held;
+  a.planned += held;
   return p;
 }
 

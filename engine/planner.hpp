@@ -36,6 +36,14 @@
 
 namespace respace {
 
+// One buffer of the account: `count` of something (planes, blocks, chunks;
+// 0 when it is not counted in units) taking `bytes`.
+struct MemoryItem {
+  std::string name;  // e.g. "input planes"
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+};
+
 struct ResampleRequest {
   ResampleSetup setup;           // grid, kernel, boundary, fill, types (setup.filter is the planner's)
   Antialias antialias = Antialias::automatic;  // --antialias (engine/antialias.hpp)
@@ -48,18 +56,13 @@ struct ResampleRequest {
   std::optional<int> block;          // force the block depth (tests, benchmarks)
   std::string temp_dir = ".";        // where the general path's temporary file may go
   bool allow_ring = true;            // false: the general path always uses the file (tests)
+  // Buffers the job holds besides the engine's (--qc's slices): planned
+  // within the limit less these, and listed in the account.
+  std::vector<MemoryItem> held;
 };
 
 enum class ResamplePath { separable, general, labels };
 const char* to_string(ResamplePath p);
-
-// One buffer of the account: `count` of something (planes, blocks, chunks;
-// 0 when it is not counted in units) taking `bytes`.
-struct MemoryItem {
-  std::string name;  // e.g. "input planes"
-  std::uint64_t count = 0;
-  std::uint64_t bytes = 0;
-};
 
 // A setting of the plan's shape, e.g. {"tokens", 4}.
 struct ShapeItem {

@@ -74,6 +74,15 @@ public:
   virtual std::size_t chunk_overflows() const { return 0; }
 };
 
+// Something that wraps a job's output sink to watch the voxel data written
+// (the --qc picture, cli/qc.hpp); everything is passed on as it came.
+class SinkWatch {
+public:
+  virtual ~SinkWatch() = default;
+  // Called once, after the header; this watch must outlive the result.
+  virtual std::unique_ptr<ByteSink> watch(std::unique_ptr<ByteSink> out) = 0;
+};
+
 constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;
 
 struct SinkOptions {
