@@ -15,6 +15,8 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(ROOT, "build", "pip")  # build files go here (ignored), not beside the sources
+os.makedirs(BUILD, exist_ok=True)
 
 
 def version():
@@ -49,7 +51,5 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy"],
     zip_safe=False,
-    # Build files under the repository's build/ (ignored), not beside the sources.
-    options={"build": {"build_base": os.path.join(ROOT, "build", "pip")},
-             "egg_info": {"egg_base": os.path.join(ROOT, "build", "pip")}},
+    options={"build": {"build_base": BUILD}, "egg_info": {"egg_base": BUILD}},
 )
