@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 namespace respace {
@@ -24,6 +25,18 @@ namespace respace {
 struct PlaneRange {
   bool any = false;
   std::int64_t lo = 0, hi = 0;
+};
+
+// What block_windows() of one depth needs at most: new input planes per
+// block, and planes spanned by one block (engine/memory_plan.hpp).
+struct BlockShape {
+  std::int64_t new_max = 0;
+  std::int64_t span_max = 0;
+};
+
+// Measured shapes by block depth (planning is one thread).
+struct BlockShapeCache {
+  std::map<int, BlockShape> by_block;
 };
 
 struct BlockWindows {

@@ -63,6 +63,12 @@ ResampleSetup coefficient_setup(const GeneralSetup& s) {
 
 namespace {
 
+// The ring's planes for blocks of `block`: size_rings()'s, else found now.
+std::int64_t ring_planes_of(const GeneralSetup& s, int block) {
+  const auto found = s.ring_planes.find(block);
+  return found != s.ring_planes.end() ? found->second : ring_for(s, block).planes;
+}
+
 // The output side of the sampling stage for `tile` and `block` (both paths).
 void size_output(GeneralMemory& g, const GeneralSetup& s, int tile, int block, bool gzip_output,
                  std::uint64_t deflater_bytes) {
@@ -91,6 +97,14 @@ struct Shapes {
   }
 };
 
+}  // namespace
+
+void size_rings(GeneralSetup& s) {
+  for (int block : Shapes(false).blocks) s.ring_planes[block] = ring_for(s, block).planes;
+}
+
+namespace {
+
 // Phase 1's plan (the separable pipeline writing coefficients) in `limit`.
 MemoryPlan coefficient_plan(const GeneralSetup& s, const SeparableTables& coef, int threads, std::uint64_t limit,
                             const Shapes& shapes) {
@@ -108,7 +122,7 @@ std::optional<GeneralMemory> plan_ring_memory(GeneralMemory g, const GeneralSetu
   for (int tile : shapes.tiles)
     for (int block : shapes.blocks) {
       size_output(g, s, tile, block, gzip_output, deflater_bytes);
-      g.ring_planes = ring_for(s, block).planes;
+      g.ring_planes = ring_planes_of(s, block);
       g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * plane_bytes;
       g.mapped_bytes = 0;
       g.sink_bytes = 0;
@@ -192,7 +206,7 @@ GeneralMemory plan_general_memory(const GeneralSetup& s, const SeparableTables& 
   // The ring is preferred when it fits; asked for the smallest working set,
   // the smaller of the two.
   if (ring && !smallest) return *ring;
-  g.ring_planes = ring_for(s, 1).planes;
+  g.ring_planes = ring_planes_of(s, 1);
   g.ring_bytes = static_cast<std::uint64_t>(g.ring_planes) * coef_plane;
   g.source_why = !s.allow_ring ? "the ring is turned off"
                  : ring ? "a ring would need " + std::to_string(g.ring_planes) + " of the " + std::to_string(planes) +

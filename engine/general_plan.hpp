@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <string>
 
+#include <map>
+
 #include "engine/memory_plan.hpp"
 #include "engine/resampler.hpp"
 #include "engine/separable_tables.hpp"
@@ -35,6 +37,10 @@ struct GeneralSetup {
   Mat4 voxel_map = identity4();
   std::string temp_dir = ".";  // where the coefficient file goes
   bool allow_ring = true;      // false: always the temporary file (tests)
+  // The ring's planes for each block depth the planner tries (ring_for's
+  // .planes), found once by size_rings(): the limit search plans dozens of
+  // times, and each ring sizing is a walk over every output plane.
+  std::map<int, std::int64_t> ring_planes;
 };
 
 struct GeneralMemory {
@@ -67,6 +73,9 @@ ResampleSetup coefficient_setup(const GeneralSetup& s);
 
 // The ring the planner sizes and the resampler runs, for blocks of `block`.
 RingPlan ring_for(const GeneralSetup& s, int block);
+
+// Fills s.ring_planes for the block depths the planner tries.
+void size_rings(GeneralSetup& s);
 
 // Throws Error(memory_limit) naming the smallest limit that works. `coef`:
 // the coefficient pass's tables (build_separable_tables of

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "engine/plane_resampler.hpp"
 #include "io/byte_sink.hpp"
@@ -32,6 +33,7 @@ MemoryRequest memory_request(const ResampleSetup& s, const SeparableTables& t, i
   q.table_bytes = 2 * table;  // the planner's double copy and the pipeline's W copy
   q.threads = threads;
   q.limit = limit;
+  q.shapes = t.block_shapes;
   return q;
 }
 
@@ -89,10 +91,20 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
   std::vector<std::optional<BlockShape>> shapes(static_cast<std::size_t>(std::max(deepest, q.block.value_or(1))) + 1);
   const auto shape_of = [&](int b) -> const BlockShape& {
     std::optional<BlockShape>& s = shapes[static_cast<std::size_t>(b)];
-    if (!s) s = measure_blocks(q.z, b);
+    if (!s && q.shapes) {
+      const auto found = q.shapes->by_block.find(b);
+      if (found != q.shapes->by_block.end()) s = found->second;
+    }
+    if (!s) {
+      s = measure_blocks(q.z, b);
+      if (q.shapes) q.shapes->by_block[b] = *s;
+    }
     return *s;
   };
-  for (int threads = std::max(1, q.threads); threads >= 1; --threads) {
+  // The first shape that fits with `threads`: the most tokens, then the
+  // deepest block within the target (the shallowest if only the budget
+  // holds it).
+  const auto first_fit = [&](int threads) -> std::optional<MemoryPlan> {
     std::vector<int> tokens = q.tokens ? std::vector<int>{*q.tokens} : token_candidates(threads);
     for (int t : tokens) {
       if (q.block) {
@@ -100,13 +112,32 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
         if (p.total() <= budget) return p;
         continue;
       }
-      // The deepest block within the target; the shallowest one if only the
-      // budget holds it.
       for (int b = deepest; b >= 1; --b) {
         MemoryPlan p = cost(q, threads, t, b, shape_of(b));
         if (p.total() <= target || (b == 1 && p.total() <= budget)) return p;
       }
     }
+    return std::nullopt;
+  };
+  // The most threads that fit. Fewer threads never cost more (scratch and
+  // deflaters grow with them; tokens 1 and 2 are always candidates), so
+  // whether a thread count fits is monotone and a bisection finds what a
+  // walk down from --threads 1008 one by one would, in ten tries.
+  const int top = std::max(1, q.threads);
+  if (std::optional<MemoryPlan> p = first_fit(top)) return *p;
+  if (std::optional<MemoryPlan> p = first_fit(1)) {
+    int lo = 1, hi = top;  // lo fits, hi does not
+    MemoryPlan best = *p;
+    while (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      if (std::optional<MemoryPlan> m = first_fit(mid)) {
+        lo = mid;
+        best = *m;
+      } else {
+        hi = mid;
+      }
+    }
+    return best;
   }
   const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1), shape_of(q.block.value_or(1)));
   const std::uint64_t need = smallest.total() + kProcessReserve;

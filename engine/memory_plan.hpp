@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,11 +56,10 @@ struct MemoryRequest {
   std::uint64_t limit = 0;
   std::optional<int> block;   // force the block depth (tests, benchmarks)
   std::optional<int> tokens;  // force the token count (tests, benchmarks)
-};
-
-struct BlockShape {
-  std::int64_t new_max = 0;
-  std::int64_t span_max = 0;
+  // measure_blocks() by depth, shared by every request made from the same
+  // tables (SeparableTables::block_shapes): the limit search plans dozens of
+  // times, and each measure is a walk over every output plane.
+  std::shared_ptr<BlockShapeCache> shapes;
 };
 
 struct MemoryPlan {

@@ -222,6 +222,7 @@ ResamplePlan plan_paths(const ResampleRequest& request, std::uint64_t held) {
   p.general.voxel_map = q.voxel_map;
   p.general.temp_dir = q.temp_dir;
   p.general.allow_ring = q.allow_ring;
+  size_rings(p.general);
   p.tables = std::make_shared<const SeparableTables>(build_separable_tables(coefficient_setup(p.general)));
   bool raised = false;
   p.general_memory = plan_within_limit<GeneralMemory>(policy, [&](std::uint64_t limit, bool smallest) {

@@ -8,6 +8,7 @@
 // Thread safety: immutable after build.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "engine/axis_table.hpp"
@@ -18,6 +19,9 @@ namespace respace {
 
 struct SeparableTables {
   AxisTable<double> x, y, z;  // x not interleaved: one entry per voxel, not per channel
+  // The planner's measures of z's block windows, filled as it plans (a
+  // cache of a pure function of z; planning is one thread).
+  std::shared_ptr<BlockShapeCache> block_shapes = std::make_shared<BlockShapeCache>();
 };
 
 SeparableTables build_separable_tables(const ResampleSetup& s);
