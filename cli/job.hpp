@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/input_geometry.hpp"
 #include "cli/options.hpp"
 #include "cli/qc.hpp"
 #include "engine/planner.hpp"
@@ -77,8 +78,6 @@ std::uint64_t output_data_bytes(const JobPlan& plan);
 // crop's offset included): where output voxel j came from.
 Mat4 stored_voxel_map(const JobPlan& p);
 
-// The geometry nifticlib read from a header (exposed for tests).
-InputGeometry geometry_of(const nifti_image& h);
 
 // Peak resident set size of this process so far, in bytes.
 std::uint64_t peak_rss_bytes();

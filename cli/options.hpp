@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/convention.hpp"
+#include "cli/input_geometry.hpp"
 #include "engine/antialias.hpp"
 #include "engine/kernel.hpp"
 #include "engine/kernels/linear.hpp"
@@ -22,10 +23,6 @@ namespace respace {
 // --threads above this is a typo, not a machine (oneTBB would silently cap
 // it at what it can start).
 constexpr int kMaxThreads = 1024;
-
-// --xform-source: the input transform the output's qform and sform are both
-// made from (default: each from its own, SPEC §2).
-enum class XformSource { sform, qform };
 
 struct Options {
   std::string input, output;            // this job's files
