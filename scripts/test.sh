@@ -15,7 +15,9 @@ for kind in release sanitize; do
 done
 echo "== python package: pip install into a virtual environment, then its tests and the notebook"
 rm -rf build/venv
-python3 -m venv --system-site-packages build/venv
+# Debian's Python, whose packages (numpy, nibabel, pytest, nbclient, wheel)
+# the setup installed, whatever python3 comes first on the PATH.
+/usr/bin/python3 -m venv --system-site-packages build/venv
 build/venv/bin/pip install --quiet --no-build-isolation --no-index ./python
 # From / so that python/respace (the sources, without the extension) is not
 # what gets imported: the installed package is.
