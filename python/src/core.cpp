@@ -189,8 +189,8 @@ std::string plan(const std::vector<std::string>& args) {
 // A NIfTI-1 pair header (.hdr, no extensions) for an array of `dims` (1 to 3
 // of them) of NIfTI `datatype` with the affine `a` (rows): sform and qform
 // (its rotation; pixdim its column lengths), both code 2 (aligned).
-void array_header(const std::string& path, const std::vector<std::int64_t>& dims, int datatype,
-                  const std::vector<std::vector<double>>& a) {
+void write_array_header(const std::string& path, const std::vector<std::int64_t>& dims, int datatype,
+                        const std::vector<std::vector<double>>& a) {
   if (dims.empty() || dims.size() > 3 || a.size() != 4) throw std::invalid_argument("array_header: bad dims or affine");
   nifti_1_header h{};
   h.sizeof_hdr = 348;
@@ -233,6 +233,15 @@ void array_header(const std::string& path, const std::vector<std::int64_t>& dims
   const char extender[4] = {0, 0, 0, 0};
   f.write(extender, 4);
   if (!f) throw Error(ExitCode::bad_output, path + ": cannot write the array's header");
+}
+
+void array_header(const std::string& path, const std::vector<std::int64_t>& dims, int datatype,
+                  const std::vector<std::vector<double>>& a) {
+  try {
+    write_array_header(path, dims, datatype, a);
+  } catch (const Error& e) {
+    raise_error(e);
+  }
 }
 
 // The job on an array: its bytes (`in`) as the header file describes them.

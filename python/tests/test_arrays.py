@@ -106,6 +106,8 @@ def test_bad_arrays_are_usage_errors():
         respace.resample_array(np.zeros((4, 4, 4), np.float32), np.eye(4), spacing=(2, 2))
     with pytest.raises(respace.UsageError, match="affine"):
         respace.resample_array(np.zeros((4, 4, 4), np.float32), np.eye(3), spacing=(2, 2, 2))
+    with pytest.raises(respace.UsageError, match="32767"):
+        respace.resample_array(np.zeros((40000, 2, 2), np.uint8), np.eye(4), spacing=(2, 2, 2))
 
 
 def test_resample_img_keeps_the_header(tmp_path, cli):
