@@ -12,25 +12,6 @@
 namespace respace {
 namespace {
 
-// The job's input with a count of the bytes taken from it. skip() is the
-// base class's, which reads through read_exact, so skipped bytes count too.
-class CountingSource final : public ByteSource {
-public:
-  CountingSource(std::unique_ptr<ByteSource> inner, std::atomic<std::uint64_t>& count)
-      : inner_(std::move(inner)), count_(count) {}
-  void read_exact(void* dst, std::size_t n) override {
-    inner_->read_exact(dst, n);
-    count_.fetch_add(n, std::memory_order_relaxed);
-  }
-  void finish() override { inner_->finish(); }
-  std::uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
-  bool is_gzip() const override { return inner_->is_gzip(); }
-
-private:
-  std::unique_ptr<ByteSource> inner_;
-  std::atomic<std::uint64_t>& count_;
-};
-
 std::string clock_time(double seconds) {
   const auto s = static_cast<long long>(seconds + 0.5);
   char buf[32];
@@ -84,7 +65,9 @@ Progress::~Progress() {
 std::unique_ptr<ByteSource> Progress::watch(std::unique_ptr<ByteSource> in) {
   start_ = std::chrono::steady_clock::now();
   reporter_ = std::thread([this] { report_loop(); });
-  return std::make_unique<CountingSource>(std::move(in), done_);
+  return watched_source(std::move(in), [this](const unsigned char*, std::size_t n) {
+    done_.fetch_add(n, std::memory_order_relaxed);
+  });
 }
 
 void Progress::done() {

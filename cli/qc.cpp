@@ -20,22 +20,6 @@ constexpr int kCaption = 26;        // two lines of the 5 x 7 font
 constexpr int kMinColumn = 30 * 6;  // room for a caption of 30 characters
 constexpr std::size_t kWindowSample = std::size_t{1} << 20;  // values the percentiles are taken from, at most
 
-class WatchedSource final : public ByteSource {
-public:
-  WatchedSource(std::unique_ptr<ByteSource> inner, SliceSet& set) : inner_(std::move(inner)), set_(set) {}
-  void read_exact(void* dst, std::size_t n) override {
-    inner_->read_exact(dst, n);
-    set_.feed(static_cast<const unsigned char*>(dst), n);
-  }
-  void finish() override { inner_->finish(); }
-  std::uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
-  bool is_gzip() const override { return inner_->is_gzip(); }
-
-private:
-  std::unique_ptr<ByteSource> inner_;
-  SliceSet& set_;
-};
-
 class WatchedSink final : public ByteSink {
 public:
   WatchedSink(std::unique_ptr<ByteSink> inner, SliceSet& set) : inner_(std::move(inner)), set_(set) {}
@@ -64,7 +48,7 @@ class SourceSlices final : public SourceWatch {
 public:
   explicit SourceSlices(SliceSet& s) : s_(s) {}
   std::unique_ptr<ByteSource> watch(std::unique_ptr<ByteSource> in) override {
-    return std::make_unique<WatchedSource>(std::move(in), s_);
+    return watched_source(std::move(in), [this](const unsigned char* p, std::size_t n) { s_.feed(p, n); });
   }
 
 private:

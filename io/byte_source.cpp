@@ -251,6 +251,26 @@ private:
 };
 #endif
 
+class WatchedSource final : public ByteSource {
+public:
+  WatchedSource(std::unique_ptr<ByteSource> inner, std::function<void(const unsigned char*, std::size_t)> after,
+                std::function<void(std::size_t)> before)
+      : inner_(std::move(inner)), after_(std::move(after)), before_(std::move(before)) {}
+  void read_exact(void* dst, std::size_t n) override {
+    if (before_) before_(n);
+    inner_->read_exact(dst, n);
+    after_(static_cast<const unsigned char*>(dst), n);
+  }
+  void finish() override { inner_->finish(); }
+  std::uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
+  bool is_gzip() const override { return inner_->is_gzip(); }
+
+private:
+  std::unique_ptr<ByteSource> inner_;
+  std::function<void(const unsigned char*, std::size_t)> after_;
+  std::function<void(std::size_t)> before_;
+};
+
 class MemorySource final : public ByteSource {
 public:
   MemorySource(const unsigned char* data, std::uint64_t bytes, std::string name)
@@ -287,6 +307,12 @@ bool file_is_gzip(const std::string& path) {
   std::size_t got = f.read_some(magic, 2);
   if (got == 1) got += f.read_some(magic + 1, 1);
   return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+std::unique_ptr<ByteSource> watched_source(std::unique_ptr<ByteSource> inner,
+                                           std::function<void(const unsigned char*, std::size_t)> after,
+                                           std::function<void(std::size_t)> before) {
+  return std::make_unique<WatchedSource>(std::move(inner), std::move(after), std::move(before));
 }
 
 std::unique_ptr<ByteSource> memory_source(const unsigned char* data, std::uint64_t bytes, std::string name) {

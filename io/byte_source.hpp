@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,14 @@ public:
   // Called once; this watch must outlive the returned source.
   virtual std::unique_ptr<ByteSource> watch(std::unique_ptr<ByteSource> in) = 0;
 };
+
+// A source that passes everything to `inner` and calls `before(n)` ahead of
+// each read of n bytes (it may throw: a cancelled job) and `after(bytes, n)`
+// with the bytes read. skip() is the base class's, through read_exact, so
+// skipped bytes are seen too. The one wrapper of the watchers.
+std::unique_ptr<ByteSource> watched_source(std::unique_ptr<ByteSource> inner,
+                                           std::function<void(const unsigned char*, std::size_t)> after,
+                                           std::function<void(std::size_t)> before = {});
 
 // A source over `bytes` bytes of memory the caller keeps alive (the Python
 // binding's arrays); `name` goes into its messages.
