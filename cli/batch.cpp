@@ -7,8 +7,6 @@
 #include <map>
 #include <vector>
 
-#include <oneapi/tbb/global_control.h>
-
 #include "cli/job.hpp"
 #include "cli/json_report.hpp"
 #include "cli/manifest.hpp"
@@ -24,8 +22,6 @@ namespace {
 // Runs the planned job, with a progress bar when one is wanted; the bar is
 // ended (or cleared, on a throw) before this returns.
 JobResult run_planned(const JobPlan& plan, const Options& o, const std::string& label) {
-  oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                      static_cast<std::size_t>(plan.resample.threads));
   if (!progress_wanted(o)) return run_job(plan);
   Progress progress(label, plan.input.data_bytes());
   JobResult result = run_job(plan, &progress);

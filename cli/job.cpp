@@ -8,7 +8,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
+
+#include <oneapi/tbb/global_control.h>
 
 #include "cli/affine_file.hpp"
 #include "cli/progress.hpp"
@@ -75,9 +78,6 @@ void check_output_size(const JobPlan& p, const ResampleSetup& setup, const Optio
                                    (spacing ? "; spacings are in mm" : ""));
 }
 
-// The voxel data only, into the caller's memory (MemoryOutput).
-JobResult run_to_memory(const JobPlan& p, SourceWatch* watch, const MemoryOutput& memory);
-
 std::array<std::int64_t, 3> stored_dims(const InputVolume& in) { return {in.nx(), in.ny(), in.nz()}; }
 std::array<std::int64_t, 3> output_dims(const GridPlan& g) { return {g.axis[0].m, g.axis[1].m, g.axis[2].m}; }
 
@@ -98,6 +98,53 @@ QcPicture write_qc(const QcCollector& qc, const JobPlan& p) {
     out[static_cast<std::size_t>(k)] = g.header_requested ? g.axis[k].spacing_out : column_norm(g.primary_out, k);
   }
   return qc.write(*p.qc, in, out, p.resample.setup.labels, p.replace);
+}
+
+// A sink over the caller's memory: exactly `bytes` bytes.
+class MemorySink final : public ByteSink {
+public:
+  MemorySink(unsigned char* data, std::uint64_t bytes) : data_(data), bytes_(bytes) {}
+  void write(const void* src, std::size_t n) override {
+    if (n > bytes_ - at_) throw Error(ExitCode::internal, "more output than the array holds");
+    std::memcpy(data_ + at_, src, n);
+    at_ += n;
+  }
+  void finish() override {
+    if (at_ != bytes_) throw Error(ExitCode::internal, "less output than the array holds");
+  }
+  std::uint64_t file_bytes_written() const override { return at_; }
+
+private:
+  unsigned char* data_;
+  std::uint64_t bytes_, at_ = 0;
+};
+
+// The voxel data of every volume through the resampler into `sink` (a file
+// after its header, or the caller's memory), the input watched by `watch`
+// and both sides by the --qc slices. `finished` runs once the sink is
+// finished (the output's commit), before the picture is drawn.
+JobResult stream_data(const JobPlan& p, SourceWatch* watch, std::unique_ptr<ByteSink> sink,
+                      const std::function<void()>& finished, std::chrono::steady_clock::time_point t0) {
+  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
+  if (watch) in = watch->watch(std::move(in));
+  std::unique_ptr<QcCollector> qc = qc_collector(p);
+  if (qc) {
+    in = qc->input_watch().watch(std::move(in));
+    sink = qc->output_watch().watch(std::move(sink));
+  }
+  std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
+  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
+  in->finish();
+  sink->finish();
+  finished();
+  JobResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.bytes_read = in->file_bytes_read();
+  r.bytes_written = sink->file_bytes_written();
+  r.peak_rss = peak_rss_bytes();
+  r.stats = resampler->stats();
+  if (qc) r.qc = write_qc(*qc, p);
+  return r;
 }
 
 }  // namespace
@@ -267,8 +314,13 @@ std::uint64_t output_data_bytes(const JobPlan& p) {
 }
 
 JobResult run_job(const JobPlan& p, SourceWatch* watch, const MemoryOutput* memory) {
-  if (memory) return run_to_memory(p, watch, *memory);
+  oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<std::size_t>(p.resample.threads));
   const auto t0 = std::chrono::steady_clock::now();
+  if (memory) {
+    if (memory->bytes != output_data_bytes(p)) throw Error(ExitCode::internal, "the output array has the wrong size");
+    return stream_data(p, watch, std::make_unique<MemorySink>(memory->data, memory->bytes), [] {}, t0);
+  }
   const SerializedHeader header = output_header(p);
   SinkOptions sink_options;
   sink_options.gzip_level = p.names.gzip ? p.level : 0;
@@ -290,80 +342,17 @@ JobResult run_job(const JobPlan& p, SourceWatch* watch, const MemoryOutput* memo
     p.input.copy_extensions(*sink);
   }
 
-  // Opened after the extensions are copied, so the two readers' buffers are
-  // never held at once.
-  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
-  if (watch) in = watch->watch(std::move(in));
-  std::unique_ptr<QcCollector> qc = qc_collector(p);
-  if (qc) {
-    in = qc->input_watch().watch(std::move(in));
-    sink = qc->output_watch().watch(std::move(sink));
-  }
-  std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
-  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
-  in->finish();
-  sink->finish();
-  if (header_file) {
-    commit_pair(image_file, *header_file, p.replace);
-  } else {
-    image_file.commit(p.replace);
-  }
-
-  JobResult r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.bytes_read = in->file_bytes_read();
-  r.bytes_written = sink->file_bytes_written() + (header_sink ? header_sink->file_bytes_written() : 0);
-  r.peak_rss = peak_rss_bytes();
-  r.stats = resampler->stats();
-  if (qc) r.qc = write_qc(*qc, p);
+  // The data's reader is opened after the extensions are copied, so the two
+  // readers' buffers are never held at once.
+  JobResult r = stream_data(p, watch, std::move(sink), [&] {
+    if (header_file) {
+      commit_pair(image_file, *header_file, p.replace);
+    } else {
+      image_file.commit(p.replace);
+    }
+  }, t0);
+  if (header_sink) r.bytes_written += header_sink->file_bytes_written();
   return r;
 }
 
-namespace {
-
-// A sink over the caller's memory: exactly `bytes` bytes.
-class MemorySink final : public ByteSink {
-public:
-  MemorySink(unsigned char* data, std::uint64_t bytes) : data_(data), bytes_(bytes) {}
-  void write(const void* src, std::size_t n) override {
-    if (n > bytes_ - at_) throw Error(ExitCode::internal, "more output than the array holds");
-    std::memcpy(data_ + at_, src, n);
-    at_ += n;
-  }
-  void finish() override {
-    if (at_ != bytes_) throw Error(ExitCode::internal, "less output than the array holds");
-  }
-  std::uint64_t file_bytes_written() const override { return at_; }
-
-private:
-  unsigned char* data_;
-  std::uint64_t bytes_, at_ = 0;
-};
-
-JobResult run_to_memory(const JobPlan& p, SourceWatch* watch, const MemoryOutput& memory) {
-  if (memory.bytes != output_data_bytes(p)) throw Error(ExitCode::internal, "the output array has the wrong size");
-  const auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<ByteSink> sink = std::make_unique<MemorySink>(memory.data, memory.bytes);
-  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
-  if (watch) in = watch->watch(std::move(in));
-  std::unique_ptr<QcCollector> qc = qc_collector(p);
-  if (qc) {
-    in = qc->input_watch().watch(std::move(in));
-    sink = qc->output_watch().watch(std::move(sink));
-  }
-  std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
-  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
-  in->finish();
-  sink->finish();
-  JobResult r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.bytes_read = in->file_bytes_read();
-  r.bytes_written = sink->file_bytes_written();
-  r.peak_rss = peak_rss_bytes();
-  r.stats = resampler->stats();
-  if (qc) r.qc = write_qc(*qc, p);
-  return r;
-}
-
-}  // namespace
 }  // namespace respace

@@ -62,7 +62,8 @@ struct MemoryOutput {
 
 // Throws Error with the exit code of the fault. With `watch`, the input is
 // read through watch->watch() (the progress bar, cli/progress.hpp). With
-// `memory`, the voxel data go there and no file is written.
+// `memory`, the voxel data go there and no file is written. run_job runs
+// with the plan's thread count (oneTBB global_control).
 JobPlan plan_job(const Options& o);
 // The same with the input already opened (InputVolume::open_memory()).
 JobPlan plan_job(const Options& o, InputVolume input);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // respace: resample a NIfTI volume to a new spacing in bounded memory.
-// main() only parses and hands the jobs to run_jobs() (cli/batch.cpp, the
-// one place that sets the thread count with oneTBB's global_control); an
-// Error that escapes becomes one line on stderr and its exit code.
+// main() only parses and hands the jobs to run_jobs() (cli/batch.cpp; each
+// job's run_job() sets the planned thread count with oneTBB's
+// global_control); an Error that escapes becomes one line on stderr and its
+// exit code.
 #include <iostream>
 #include <string>
 

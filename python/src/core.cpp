@@ -23,7 +23,6 @@
 #include <pybind11/stl.h>
 
 #include <nifti/nifti2_io.h>
-#include <oneapi/tbb/global_control.h>
 
 #include <atomic>
 #include <chrono>
@@ -51,29 +50,17 @@ namespace {
 
 constexpr std::chrono::milliseconds kPoll{50};
 
-struct Cancelled {};  // thrown by WatchedSource when Ctrl-C was seen
+struct Cancelled {};  // thrown by the watched input when Ctrl-C was seen
 
 // Counts the bytes the job takes from its input and stops it when asked.
 class Watch final : public SourceWatch {
 public:
   std::unique_ptr<ByteSource> watch(std::unique_ptr<ByteSource> in) override {
-    class Source final : public ByteSource {
-    public:
-      Source(std::unique_ptr<ByteSource> inner, Watch& w) : inner_(std::move(inner)), w_(w) {}
-      void read_exact(void* dst, std::size_t n) override {
-        if (w_.cancel.load(std::memory_order_relaxed)) throw Cancelled{};
-        inner_->read_exact(dst, n);
-        w_.done.fetch_add(n, std::memory_order_relaxed);
-      }
-      void finish() override { inner_->finish(); }
-      std::uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
-      bool is_gzip() const override { return inner_->is_gzip(); }
-
-    private:
-      std::unique_ptr<ByteSource> inner_;
-      Watch& w_;
-    };
-    auto s = std::make_unique<Source>(std::move(in), *this);
+    auto s = watched_source(
+        std::move(in), [this](const unsigned char*, std::size_t n) { done.fetch_add(n, std::memory_order_relaxed); },
+        [this](std::size_t) {
+          if (cancel.load(std::memory_order_relaxed)) throw Cancelled{};
+        });
     if (bar) return bar->watch(std::move(s));
     return s;
   }
@@ -147,32 +134,24 @@ auto run_watched(Job job, Watch& watch, std::uint64_t total, const py::object& p
 
 std::string run(const std::vector<std::string>& args, const py::object& progress, bool bar) {
   Options o;
-  JobPlan* planned = nullptr;
   std::unique_ptr<JobPlan> p;
   try {
     o = job_options(args);
     p = std::make_unique<JobPlan>(plan_job(o));
-    planned = p.get();
   } catch (const Error& e) {
     raise_error(e);
   }
-  nlohmann::json j = plan_json(*planned, o);
+  nlohmann::json j = plan_json(*p, o);
   if (o.dry_run) return j.dump();
   Watch watch;
   std::unique_ptr<Progress> line;
   if (bar) {
-    line = std::make_unique<Progress>(base_of(o.input), planned->input.data_bytes());
+    line = std::make_unique<Progress>(base_of(o.input), p->input.data_bytes());
     watch.bar = line.get();
   }
-  JobResult r = run_watched(
-      [&] {
-        oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                            static_cast<std::size_t>(planned->resample.threads));
-        return run_job(*planned, &watch);
-      },
-      watch, planned->input.data_bytes(), progress);
+  JobResult r = run_watched([&] { return run_job(*p, &watch); }, watch, p->input.data_bytes(), progress);
   if (line) line->done();
-  add_result_json(j, *planned, r, o.compare);
+  add_result_json(j, *p, r, o.compare);
   return j.dump();
 }
 
@@ -278,13 +257,7 @@ py::tuple run_array(const std::vector<std::string>& args, const std::string& hea
   nlohmann::json j = plan_json(*p, o);
   Watch watch;
   const MemoryOutput memory{static_cast<unsigned char*>(out_info.ptr), out_bytes};
-  JobResult r = run_watched(
-      [&] {
-        oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                            static_cast<std::size_t>(p->resample.threads));
-        return run_job(*p, &watch, &memory);
-      },
-      watch, p->input.data_bytes(), progress);
+  JobResult r = run_watched([&] { return run_job(*p, &watch, &memory); }, watch, p->input.data_bytes(), progress);
   add_result_json(j, *p, r, o.compare);
   const SerializedHeader h = output_header(*p);
   return py::make_tuple(j.dump(), py::bytes(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size()));
