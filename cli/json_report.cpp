@@ -2,6 +2,7 @@
 #include "cli/json_report.hpp"
 
 #include "cli/kernel_table.hpp"
+#include "cli/report.hpp"
 #include "io/nifti_header.hpp"
 
 namespace respace {
@@ -100,7 +101,7 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
   nlohmann::json zoom = nlohmann::json::array(), sampled = nlohmann::json::array();
   for (int k = 0; k < 3; ++k) {
     const AxisMap& a = g.axis[k];
-    zoom.push_back(a.spacing_in / (o.grid.spacing[static_cast<std::size_t>(k)] ? a.target : a.spacing_out));
+    zoom.push_back(a.spacing_in / target_spacing(g, o, k));
     sampled.push_back(a.spacing_out);
   }
   j["plan"]["zoom_factor"] = zoom;  // old / new spacing, as resample_nifti.py prints it

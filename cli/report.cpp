@@ -100,6 +100,11 @@ void print_memory(std::ostream& os, const MemoryAccount& m) {
 
 }  // namespace
 
+double target_spacing(const GridPlan& g, const Options& o, int k) {
+  const AxisMap& a = g.axis[static_cast<std::size_t>(k)];
+  return o.grid.spacing[static_cast<std::size_t>(k)] ? a.target : a.spacing_out;
+}
+
 void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   const ResamplePlan& rp = p.resample;
   const GridPlan& g = rp.setup.grid;
@@ -110,11 +115,8 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   os << "  shape          " << ax[0].n << " x " << ax[1].n << " x " << ax[2].n << "\n";
   os << "  spacing        " << mm_um(ax[0].spacing_in, ax[1].spacing_in, ax[2].spacing_in) << "\n";
   os << "Requested        " << requested(p, o) << "\n";
-  // The requested spacing; on an axis with none requested (--size, --like,
-  // --affine, --crop) the output grid's.
   double target[3];
-  for (int k = 0; k < 3; ++k)
-    target[k] = o.grid.spacing[static_cast<std::size_t>(k)] ? ax[k].target : ax[k].spacing_out;
+  for (int k = 0; k < 3; ++k) target[k] = target_spacing(g, o, k);
   os << "Target spacing   " << mm_um(target[0], target[1], target[2]) << "\n";
   // As resample_nifti.py prints it: old / new spacing; then the size ratio.
   os << "  zoom factor    ";

@@ -13,6 +13,11 @@
 namespace respace {
 
 void print_plan(std::ostream& os, const JobPlan& plan, const Options& o);
+
+// The target spacing of axis k as both reports give it: the one requested,
+// or on an axis with none requested (--size, --like, --affine, --crop) the
+// spacing the grid samples at.
+double target_spacing(const GridPlan& g, const Options& o, int k);
 void print_result(std::ostream& os, const JobPlan& plan, const JobResult& r, bool compare);
 
 }  // namespace respace
