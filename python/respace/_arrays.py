@@ -53,23 +53,23 @@ def _per_axis(options, perm, nd):
     """The options that name array axes, for the NIfTI axes (perm)."""
     out = dict(options)
     inv = {p: i for i, p in enumerate(perm)}  # array axis -> NIfTI axis
-    names = ("x", "y", "z")
-    for key in ("spacing", "xyz_spacing"):
-        if key in out and out[key] is not None:
-            v = list(out.pop(key))
-            if len(v) != nd:
-                raise UsageError(f"{key}= takes {nd} values for a {nd}-D array", 2)
-            for axis, value in enumerate(v):
-                out[f"{names[inv[axis]]}_spacing"] = value
-    moved = {}
-    for axis, name in enumerate(names[:nd]):
-        key = f"{name}_spacing"
-        if key in options and options[key] is not None and key in out:
-            moved[f"{names[inv[axis]]}_spacing"] = out.pop(key)
-    for key in [k for k in out if k.endswith("_spacing") and k[0] in "xyz" and k not in moved]:
-        if key in options:  # given for an axis the array does not have
-            raise UsageError(f"{key}= names an axis a {nd}-D array does not have", 2)
-    out.update(moved)
+    names = "xyz"
+    # The spacing of each array axis named, from the triple or the singles
+    # (not both, as on the command line), then given per NIfTI axis.
+    singles = {a: out.pop(f"{n}_spacing") for a, n in enumerate(names) if f"{n}_spacing" in out}
+    singles = {a: v for a, v in singles.items() if v is not None}
+    triples = [k for k in ("spacing", "xyz_spacing") if out.get(k) is not None]
+    if triples and singles:
+        raise UsageError(f"{names[min(singles)]}_spacing= cannot be combined with {triples[0]}=", 2)
+    if triples:
+        v = list(out.pop(triples[0]))  # a second triple stays, for the command line to refuse
+        if len(v) != nd:
+            raise UsageError(f"{triples[0]}= takes {nd} values for a {nd}-D array", 2)
+        singles = dict(enumerate(v))
+    for axis, value in singles.items():
+        if axis >= nd:
+            raise UsageError(f"{names[axis]}_spacing= names an axis a {nd}-D array does not have", 2)
+        out[f"{names[inv[axis]]}_spacing"] = value
     if out.get("size") is not None:
         v = list(out["size"])
         if len(v) != nd:

@@ -106,6 +106,10 @@ def test_bad_arrays_are_usage_errors():
         respace.resample_array(np.zeros((4, 4, 4), np.float32), np.eye(4), spacing=(2, 2))
     with pytest.raises(respace.UsageError, match="affine"):
         respace.resample_array(np.zeros((4, 4, 4), np.float32), np.eye(3), spacing=(2, 2, 2))
+    with pytest.raises(respace.UsageError, match="cannot be combined with spacing="):
+        respace.resample_array(np.zeros((4, 4, 4), np.float32), np.eye(4), spacing=(2, 2, 2), x_spacing=1)
+    with pytest.raises(respace.UsageError, match="z_spacing= names an axis"):
+        respace.resample_array(np.zeros((4, 4), np.float32), np.eye(3), z_spacing=2)
     with pytest.raises(respace.UsageError, match="32767"):
         respace.resample_array(np.zeros((40000, 2, 2), np.uint8), np.eye(4), spacing=(2, 2, 2))
 
@@ -125,3 +129,11 @@ def test_resample_img_keeps_the_header(tmp_path, cli):
                 "datatype"):
         assert np.array_equal(out.header[key], ref.header[key]), key
     np.testing.assert_allclose(out.affine, ref.affine)
+
+
+def test_single_axis_options_follow_the_array_axes():
+    a = np.ascontiguousarray(RNG.standard_normal((20, 18, 16)).astype(np.float32))
+    for arr in (a, np.asfortranarray(a)):
+        out, aff = respace.resample_array(arr, np.eye(4), z_spacing=2, x_spacing=0.5, size=None)
+        assert out.shape == (40, 18, 8)
+        np.testing.assert_allclose(np.diag(aff)[:3], [0.5, 1, 2])
