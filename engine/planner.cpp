@@ -167,8 +167,9 @@ ResamplePlan plan_paths(const ResampleRequest& request, std::uint64_t held) {
                                               format_bytes(held) + " the job holds besides resampling (" +
                                               request.held.front().name + "); give more");
     if (policy.given > 0) policy.given -= held;
-    policy.default_limit -= std::min(policy.default_limit / 2, held);
-    policy.ceiling -= std::min(policy.ceiling / 2, held);
+    // The whole process stays within the default and its ceiling too.
+    policy.default_limit = policy.default_limit > held ? policy.default_limit - held : 0;
+    policy.ceiling = policy.ceiling > held ? policy.ceiling - held : 0;
   }
   if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
 

@@ -81,6 +81,27 @@ TEST(Planner, SeparableAccountAddsUpWithinTheLimit) {
   }
 }
 
+TEST(Planner, WhatTheJobHoldsBesidesIsPlannedWithinTheLimit) {
+  const std::uint64_t limit = std::uint64_t{64} << 20, held = std::uint64_t{20} << 20;
+  ResampleRequest q = request({400, 380, 300}, spacing(1.5, 1.5, 1.5), kernel_of(1), limit);
+  q.held.push_back({"qc slices", 6, held});
+  const ResamplePlan p = plan_resample(q);
+  EXPECT_EQ(p.memory.limit, limit);
+  EXPECT_EQ(items_total(p.memory), p.memory.planned);
+  EXPECT_LE(p.memory.planned, limit);
+  ASSERT_GE(p.memory.items.size(), 2u);
+  EXPECT_EQ(p.memory.items[p.memory.items.size() - 2].name, "qc slices");
+  EXPECT_EQ(p.memory.items.back().name, "process reserve");
+  q.held.back().bytes = limit;  // nothing left to resample in
+  EXPECT_THROW(plan_resample(q), Error);
+  // Under the default limit the whole process stays within it as well.
+  q.memory_limit = 0;
+  q.held.back().bytes = held;
+  const ResamplePlan d = plan_resample(q);
+  EXPECT_FALSE(d.memory.raised);
+  EXPECT_LE(d.memory.planned, kDefaultMemoryLimit);
+}
+
 TEST(Planner, GeneralRingAccountAddsUp) {
   const std::array<std::int64_t, 3> n{300, 280, 200};
   const ResamplePlan p = plan_resample(request(n, rotation_about_z(4, n), kernel_of(1), std::uint64_t{256} << 20));
