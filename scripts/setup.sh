@@ -11,7 +11,7 @@ packages=(
   python3 python3-numpy python3-scipy python3-nibabel   # conformance tests
   nifti-bin gzip                                        # independent readers in tests
   libinsighttoolkit5-dev                                # ITK 5.2, the --convention itk reference
-  pybind11-dev python3-pybind11 python3-setuptools python3-pip python3-venv   # the Python package
+  pybind11-dev python3-pybind11 python3-dev python3-setuptools python3-pip python3-venv   # the Python package
   python3-pytest python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib   # its tests, the notebook
 )
 
