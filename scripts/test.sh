@@ -20,8 +20,10 @@ rm -rf build/venv
 /usr/bin/python3 -m venv --system-site-packages build/venv
 build/venv/bin/pip install --quiet --no-build-isolation --no-index ./python
 # From / so that python/respace (the sources, without the extension) is not
-# what gets imported: the installed package is.
-(cd / && RESPACE_BIN="$OLDPWD/build/release/cli/respace" \
+# what gets imported: the installed package is. Under an 8 GiB address-space
+# limit, so that a job that stopped bounding its memory fails a test instead
+# of taking the machine (the 1 GiB jobs plan for 256M).
+(ulimit -v 8388608 && cd / && RESPACE_BIN="$OLDPWD/build/release/cli/respace" \
   RESPACE_MAKE_VOLUME="$OLDPWD/build/release/bench/respace_make_volume" \
   "$OLDPWD/build/venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
 if [ "${RESPACE_FUZZ_SECONDS:-60}" != 0 ]; then

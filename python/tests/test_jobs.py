@@ -14,7 +14,13 @@ import pytest
 
 import respace
 
-GIB_DIMS = (1024, 1024, 256)  # float32: 1 GiB of voxel data, constant planes (gzips to a few MB)
+GIB_DIMS = (1024, 1024, 256)
+AS_LIMIT = 4 << 30  # address space of the child jobs: a regression fails, it does not take the machine
+
+
+def limited():
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))  # float32: 1 GiB of voxel data, constant planes (gzips to a few MB)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +131,8 @@ def test_memory_of_a_python_job_on_a_gib_volume(tmp_path, gib_volume):
     interpreter = int(base.stdout) * 1024
     job = ("import respace, sys; respace.resample(sys.argv[1], sys.argv[2], spacing=(0.15, 0.15, 0.15), "
            f"memory_limit='256M'); print({peak})")
-    run = subprocess.run([sys.executable, "-c", job, gib_volume, str(tmp_path / "o.nii.gz")], capture_output=True,
+    run = subprocess.run([sys.executable, "-c", job, gib_volume, str(tmp_path / "o.nii.gz")], preexec_fn=limited,
+                         capture_output=True,
                          text=True, env=env)
     assert run.returncode == 0, run.stderr
     peak = int(run.stdout) * 1024
@@ -138,6 +145,7 @@ def test_progress_true_without_tqdm_draws_the_command_line_bar(tmp_path, make_vo
     src = make_volume(tmp_path / "in.nii.gz", 128, 128, 64)
     code = ("import sys, respace; sys.modules['tqdm'] = None; "  # as if tqdm were not installed
             "respace.resample(sys.argv[1], sys.argv[2], spacing=(0.2, 0.2, 0.2), progress=True)")
-    p = subprocess.run([sys.executable, "-c", code, src, str(tmp_path / "o.nii.gz")], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-c", code, src, str(tmp_path / "o.nii.gz")], preexec_fn=limited,
+                       capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "100%" in p.stderr and "in.nii.gz" in p.stderr
