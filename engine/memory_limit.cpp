@@ -66,6 +66,11 @@ std::uint64_t planning_bytes(const ResampleSetup& s) {
     std::uint64_t entries = sat_add(sat_add(static_cast<std::uint64_t>(a.m), static_cast<std::uint64_t>(a.n)), 64);
     if (k == 0) entries = sat_mul(entries, static_cast<std::uint64_t>(std::max(1, s.channels)));
     total = sat_add(total, sat_mul(sat_mul(entries, entry), 2));
+    // A Gaussian antialiasing filter's weights (AxisFilter::gauss_weights),
+    // 2R + 1 of them however short the axis: R grows with the reduction.
+    const AxisFilter& f = s.filter[static_cast<std::size_t>(k)];
+    if (f.kind == AxisFilter::Kind::gauss)
+      total = sat_add(total, sat_mul(2 * static_cast<std::uint64_t>(f.radius) + 1, 8));
   }
   // One plane range per output plane (memory_plan.hpp), and the ring's
   // windows (engine/coefficient_ring.hpp).

@@ -42,7 +42,8 @@ std::uint64_t machine_memory();
 std::uint64_t default_limit_ceiling();
 
 // An upper bound on what planning `s` allocates (weight tables of the input
-// and output axes, one entry per output plane), saturating at UINT64_MAX.
+// and output axes, the Gaussian filters' weights, one entry per output
+// plane), saturating at UINT64_MAX.
 std::uint64_t planning_bytes(const ResampleSetup& s);
 
 // a*b and a+b, saturating at UINT64_MAX (sizes that cannot be, never wrap).
