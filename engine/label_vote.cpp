@@ -19,14 +19,16 @@ namespace {
 
 std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-VoteMemory cost(const VoteSizes& z, int threads, int block, std::uint64_t limit, bool gzip_output,
+// `held`: block_windows(z.planes, block).held_max, measured once per depth
+// by the caller (the planes may number millions, the threads thousands).
+VoteMemory cost(const VoteSizes& z, int threads, int block, std::int64_t held, std::uint64_t limit, bool gzip_output,
                 std::uint64_t deflater_bytes) {
   VoteMemory m;
   m.limit = limit;
   m.threads = threads;
   m.block = block;
   const auto label = static_cast<std::uint64_t>(z.label_bytes);
-  m.ring_planes = std::max<std::int64_t>(1, block_windows(z.planes, block).held_max);
+  m.ring_planes = std::max<std::int64_t>(1, held);
   m.ring_bytes = u(m.ring_planes) * z.in_plane_values * label;
   m.block_bytes = u(block) * z.out_plane_values * label;
   m.scratch_bytes = u(threads) * z.footprint_pairs * 2 * (sizeof(double) + 8);  // pairs and their merge
@@ -139,12 +141,19 @@ VoteMemory vote_memory(const VoteSizes& z, int threads, std::uint64_t limit, boo
                        std::uint64_t deflater_bytes, bool smallest) {
   const std::uint64_t budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
   const std::uint64_t target = std::min(budget, kWorkingSetTarget);
+  // Planes held per block depth (16, 8, 4, 2, 1), measured when first asked.
+  std::int64_t held[5] = {-1, -1, -1, -1, -1};
+  const auto held_for = [&](int block) {
+    std::int64_t& h = held[block == 16 ? 0 : block == 8 ? 1 : block == 4 ? 2 : block == 2 ? 3 : 4];
+    if (h < 0) h = block_windows(z.planes, block).held_max;
+    return h;
+  };
   for (int th = smallest ? 1 : std::max(1, threads); th >= 1; --th)
     for (int block = smallest ? 1 : 16; block >= 1; block /= 2) {
-      const VoteMemory m = cost(z, th, block, limit, gzip_output, deflater_bytes);
+      const VoteMemory m = cost(z, th, block, held_for(block), limit, gzip_output, deflater_bytes);
       if (m.total() <= target || (block == 1 && m.total() <= budget)) return m;
     }
-  const VoteMemory least = cost(z, 1, 1, limit, gzip_output, deflater_bytes);
+  const VoteMemory least = cost(z, 1, 1, held_for(1), limit, gzip_output, deflater_bytes);
   throw Error(ExitCode::memory_limit,
               "--memory-limit " + format_bytes(limit) + " is too small for this label map" + z.where +
                   ": the vote holds " + std::to_string(least.ring_planes) + " input planes at once (" +
