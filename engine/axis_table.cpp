@@ -77,16 +77,21 @@ void prefiltered_row(const AxisMap& ax, const Prefilter& f, Boundary b, std::int
   const Extension ext = (b == Boundary::reflect || b == Boundary::nearest) ? Extension::reflect : Extension::mirror;
   // The span of the padded line the taps reach (a first pass), then the
   // weights, added in the same order as over the whole line.
-  std::int64_t span_lo = INT64_MAX, span_hi = INT64_MIN;
-  for (int t = 0; t < taps; ++t) {
-    const std::int64_t i = extend_index(first + t, lo, hi, ext);
-    for (int d = -H; d <= H; ++d) {
-      const std::int64_t q = extend_index(i + d, lo, hi, ext);
-      span_lo = std::min(span_lo, q);
-      span_hi = std::max(span_hi, q);
+  // Away from the ends nothing folds: the span is the taps plus the halo.
+  std::int64_t span_lo = first - H, span_hi = first + taps - 1 + H;
+  if (span_lo < lo || span_hi > hi) {
+    span_lo = INT64_MAX;
+    span_hi = INT64_MIN;
+    for (int t = 0; t < taps; ++t) {
+      const std::int64_t i = extend_index(first + t, lo, hi, ext);
+      for (int d = -H; d <= H; ++d) {
+        const std::int64_t q = extend_index(i + d, lo, hi, ext);
+        span_lo = std::min(span_lo, q);
+        span_hi = std::max(span_hi, q);
+      }
     }
   }
-  Row line;
+  thread_local Row line;  // reused: tables of millions of rows are built here
   line.reset(span_lo, span_hi);
   for (int t = 0; t < taps; ++t) {
     const std::int64_t i = extend_index(first + t, lo, hi, ext);

@@ -40,4 +40,26 @@ BlockWindows block_windows(const std::vector<PlaneRange>& planes, int block) {
   return w;
 }
 
+BlockShape block_shape(const std::vector<PlaneRange>& planes, int block) {
+  BlockShape s;
+  std::int64_t ready = 0;
+  const std::size_t m = planes.size(), step = static_cast<std::size_t>(block);
+  for (std::size_t k0 = 0; k0 < m; k0 += step) {
+    bool any = false;
+    std::int64_t lo = 0, hi = 0;
+    for (std::size_t k = k0, k1 = std::min(m, k0 + step); k < k1; ++k) {
+      const PlaneRange& p = planes[k];
+      if (!p.any) continue;
+      lo = any ? std::min(lo, p.lo) : p.lo;
+      hi = any ? std::max(hi, p.hi) : p.hi;
+      any = true;
+    }
+    if (!any) continue;
+    s.new_max = std::max(s.new_max, std::max<std::int64_t>(0, hi + 1 - ready));
+    s.span_max = std::max(s.span_max, hi + 1 - lo);
+    ready = std::max(ready, hi + 1);
+  }
+  return s;
+}
+
 }  // namespace respace

@@ -50,4 +50,9 @@ struct BlockWindows {
 
 BlockWindows block_windows(const std::vector<PlaneRange>& planes, int block);
 
+// block_windows(planes, block)'s new_max and span_max alone, in one pass
+// that allocates nothing: the planner asks it for up to 64 depths of up to
+// millions of planes.
+BlockShape block_shape(const std::vector<PlaneRange>& planes, int block);
+
 }  // namespace respace

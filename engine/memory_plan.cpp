@@ -38,8 +38,7 @@ MemoryRequest memory_request(const ResampleSetup& s, const SeparableTables& t, i
 }
 
 BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block) {
-  const BlockWindows w = block_windows(z, block);
-  return {w.new_max, w.span_max};
+  return block_shape(z, block);
 }
 
 namespace {
@@ -101,6 +100,19 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
     }
     return *s;
   };
+  // The least shape: one thread, one token (unless given), one plane per
+  // block (unless given). Every other shape costs at least as much, so when
+  // this one is past the limit nothing is tried (each depth tried measures
+  // up to millions of planes).
+  const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1), shape_of(q.block.value_or(1)));
+  const auto refusal = [&] {
+    const std::uint64_t need = smallest.total() + kProcessReserve;
+    return Error(ExitCode::memory_limit,
+                "--memory-limit " + format_bytes(q.limit) + " is too small for this volume: the smallest "
+                "working set needs " + format_bytes(need) + " (use --memory-limit " +
+                std::to_string((need + (1u << 20) - 1) >> 20) + "M or more)");
+  };
+  if (smallest.total() > budget) throw refusal();
   // The first shape that fits with `threads`: the most tokens, then the
   // deepest block within the target (the shallowest if only the budget
   // holds it).
@@ -139,12 +151,7 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
     }
     return best;
   }
-  const MemoryPlan smallest = cost(q, 1, q.tokens.value_or(1), q.block.value_or(1), shape_of(q.block.value_or(1)));
-  const std::uint64_t need = smallest.total() + kProcessReserve;
-  throw Error(ExitCode::memory_limit,
-              "--memory-limit " + format_bytes(q.limit) + " is too small for this volume: the smallest "
-              "working set needs " + format_bytes(need) + " (use --memory-limit " +
-              std::to_string((need + (1u << 20) - 1) >> 20) + "M or more)");
+  throw refusal();
 }
 
 }  // namespace respace

@@ -40,5 +40,31 @@ TEST(BlockWindows, AllFillAndOnePlanePerBlock) {
   EXPECT_EQ(id.held_max, 1);
 }
 
+TEST(BlockWindows, ShapeAloneMatchesTheFullWindows) {
+  // block_shape() is the planner's allocation-free pass: the same new_max and
+  // span_max as block_windows(), on ranges that go forward, back (a flip),
+  // skip fill planes and repeat (an enlargement).
+  std::vector<PlaneRange> planes;
+  std::uint32_t r = 12345;
+  const auto next = [&r] { return r = r * 1103515245u + 12345u, (r >> 16) % 7; };
+  std::int64_t at = 0;
+  for (int k = 0; k < 500; ++k) {
+    const std::uint32_t what = next();
+    if (what == 0) {
+      planes.push_back({});
+      continue;
+    }
+    at = k < 300 ? at + (what > 3 ? 1 : 0) : std::max<std::int64_t>(0, at - 1);
+    planes.push_back({true, at, at + static_cast<std::int64_t>(next() % 4)});
+  }
+  for (int block : {1, 2, 3, 4, 7, 16, 64, 1000}) {
+    const BlockWindows w = block_windows(planes, block);
+    const BlockShape s = block_shape(planes, block);
+    EXPECT_EQ(s.new_max, w.new_max) << "block " << block;
+    EXPECT_EQ(s.span_max, w.span_max) << "block " << block;
+  }
+  EXPECT_EQ(block_shape(std::vector<PlaneRange>(5), 2).span_max, 0);
+}
+
 }  // namespace
 }  // namespace respace
