@@ -55,7 +55,15 @@ struct LimitPolicy {
   std::uint64_t default_limit = 0;   // the default's starting value
   std::uint64_t ceiling = 0;         // how far the default may grow
   std::uint64_t planning_bytes = 0;  // planning_bytes() of the request
+  std::uint64_t plane_bytes = 0;     // the larger of one input and one output plane
 };
+
+// Every path holds at least one input plane or one output plane at a time
+// (the general path's two stages, one each). When that alone, with the
+// process's reserve, is past the limit given or the default's ceiling,
+// throws Error(memory_limit) at once: before the weight tables are built,
+// which for a spacing in um given as mm can be millions of rows.
+void check_planes(const LimitPolicy& p);
 
 // Plans with make(limit, smallest) under `policy` (rules 1-4 above). A plan
 // type has .limit and .total(). Sets `raised` when the default grew.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "engine/planner.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "engine/sample_codec.hpp"
 #include "io/byte_size.hpp"
 #include "io/error.hpp"
+#include "io/nifti_header.hpp"
 
 namespace respace {
 namespace {
@@ -172,6 +174,15 @@ ResamplePlan plan_paths(const ResampleRequest& request, std::uint64_t held) {
     policy.ceiling = policy.ceiling > held ? policy.ceiling - held : 0;
   }
   if (policy.planning_bytes > (policy.given ? policy.given : policy.default_limit)) refuse_tables(policy);
+  {
+    const auto& a = p.setup.grid.axis;
+    const auto u64 = [](std::int64_t v) { return static_cast<std::uint64_t>(std::max<std::int64_t>(v, 0)); };
+    const auto c = static_cast<std::uint64_t>(p.setup.channels);
+    const std::uint64_t in = sat_mul(sat_mul(sat_mul(u64(a[0].n), u64(a[1].n)), c), u64(scalar_bytes(p.setup.in_datatype)));
+    const std::uint64_t out = sat_mul(sat_mul(sat_mul(u64(a[0].m), u64(a[1].m)), c), u64(scalar_bytes(p.setup.out_datatype)));
+    policy.plane_bytes = std::max(in, out);
+    check_planes(policy);
+  }
 
   if (p.setup.labels) {
     check_labels(q);

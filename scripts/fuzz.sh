@@ -32,7 +32,7 @@ for t in header stream planner; do
   [ "$t" = planner ] || seeds+=("$made")
   start=$(date +%s)
   build/fuzz/tests/fuzz/fuzz_$t "$corpus" "${seeds[@]}" -max_total_time="$SECONDS_EACH" -max_len=65536 \
-    -rss_limit_mb=1024 -malloc_limit_mb=1024 -timeout=20 -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 2>&1 |
+    -rss_limit_mb=1024 -malloc_limit_mb=1024 -timeout=60 -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 2>&1 |
     grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written|fuzz_planner:)" || true
   echo "fuzz_$t: $(( $(date +%s) - start )) s"
   if ls build/fuzz/crashes/* >/dev/null 2>&1; then

@@ -144,6 +144,23 @@ TEST(Planner, DefaultLimitGrowsForWidePlanesAndAGivenOneIsRefused) {
   }
 }
 
+TEST(Planner, APlaneAlonePastTheLimitIsRefusedBeforeTables) {
+  // 4 x 4 x 4 to 1e-5 of its spacing in x and y: output planes of 4e5 x 4e5
+  // voxels (640 GB as float32, past any default ceiling), and tables of
+  // 4e5 rows (within the default limit) that are never built.
+  for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{1} << 30}) {
+    try {
+      plan_resample(request({4, 4, 4}, spacing(1e-5, 1e-5, 1), kernel_of(1), limit));
+      FAIL() << "planned";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::memory_limit);
+      EXPECT_NE(std::string(e.what()).find("planes alone need"), std::string::npos) << e.what();
+    }
+  }
+  // A plane that fits goes on to the tables and the full plan.
+  EXPECT_NO_THROW(plan_resample(request({4, 4, 4}, spacing(0.01, 0.01, 1), kernel_of(3), 0)));
+}
+
 class VoteKernel final : public Kernel {
 public:
   const char* name() const override { return "vote"; }
