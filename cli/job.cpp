@@ -244,6 +244,9 @@ JobPlan plan_job(const Options& o, InputVolume input) {
   if (p.engine == GzipEngine::isal && !have_isal())
     throw Error(ExitCode::usage, "--gzip-engine isal: this respace was built without ISA-L (install libisal-dev "
                                  "and rebuild)");
+  if (p.engine == GzipEngine::libdeflate && !have_libdeflate())
+    throw Error(ExitCode::usage, "--gzip-engine libdeflate: this respace was built without libdeflate (install "
+                                 "libdeflate-dev and rebuild)");
   req.separable = p.target.separable;
   req.voxel_map = p.target.voxel_map;
   req.antialias = p.settings.antialias;

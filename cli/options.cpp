@@ -198,7 +198,8 @@ po::options_description job_options() {
       ("compression-level", po::value<int>(),
        "gzip level 1-9 for .gz outputs (ISA-L: 1-2 -> 1, 3-5 -> 2, 6-9 -> 3); default: within 2% of "
        "zlib level 6's size, as fast as possible (see README)")
-      ("gzip-engine", po::value<std::string>(), "zlib | isal: the gzip engine (see README for the default)");
+      ("gzip-engine", po::value<std::string>(),
+       "zlib | isal | libdeflate: the gzip engine (see README for the default)");
   return o;
 }
 
@@ -400,7 +401,7 @@ void read_job_options(const po::variables_map& vm, Options& o) {
   }
   if (given(vm, "gzip-engine")) {
     o.gzip_engine = parse_gzip_engine(vm["gzip-engine"].as<std::string>());
-    if (!o.gzip_engine) usage("--gzip-engine must be zlib or isal");
+    if (!o.gzip_engine) usage("--gzip-engine must be zlib, isal or libdeflate");
   }
 }
 

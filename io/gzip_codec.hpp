@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: MIT
-// The two deflate engines behind one small interface: zlib (always built;
-// what every peer links) and ISA-L (built when libisal-dev is present, which
-// scripts/setup.sh installs). Both write standard raw deflate, so a gzip
-// member made of chunks from either engine reads with any gzip reader.
+// The three deflate engines behind one small interface: zlib (always built;
+// what every peer links), ISA-L (built when libisal-dev is present) and
+// libdeflate (built when libdeflate-dev is present; scripts/setup.sh
+// installs both). All write standard raw deflate, so a gzip member made of
+// chunks from any engine reads with any gzip reader.
 //
-// Levels keep gzip's 1-9 meaning. zlib uses them as they are. ISA-L has
-// levels 0-3; respace maps gzip 1-2 -> ISA-L 1, 3-5 -> 2, 6-9 -> 3.
+// Levels keep gzip's 1-9 meaning. zlib and libdeflate use them as they are.
+// ISA-L has levels 0-3; respace maps gzip 1-2 -> ISA-L 1, 3-5 -> 2, 6-9 -> 3.
 //
-// The default (choose_gzip with neither engine nor level given) aims at
-// zlib level 6's size, within 2%, as fast as the measurements allow
-// (bench/README.md, bench/throughput.sh):
-//   floating-point output: ISA-L level 3 (+0.2% to +0.8% over zlib 6 on the
-//     benchmark volumes, 5 to 10 times faster);
-//   integer output: zlib level 2 (+1.3%), because ISA-L's matcher loses
-//     about 3% on the noisy low bits of 16-bit data whatever its level or
-//     buffer size.
+// libdeflate compresses whole buffers only: a chunk is not primed with the
+// 32 KiB before it (a little ratio lost, bench/README.md), and its stream,
+// which libdeflate always ends with a final block, is made to go on by
+// io/final_block.hpp. It inflates nothing: with --gzip-engine libdeflate
+// the input is inflated by ISA-L (zlib when ISA-L is not built).
+//
+// The default (choose_gzip with neither engine nor level given) is the
+// setting of least CPU whose output is within 2% of zlib level 6's size,
+// measured on float32, int16 and uint8 outputs (bench/gzip_engines.sh, the
+// table in bench/README.md):
+//   floating-point output: ISA-L level 1 (+1.1% over zlib 6, a quarter of
+//     zlib 6's CPU for the whole job; ISA-L 3 is +0.7% at a third more CPU);
+//   integer output: libdeflate level 2 (int16 +0.2%, uint8 +1.5%). Level 1
+//     is 5% cheaper on int16 but +1.8% there and +4.6% on uint8, too near
+//     or past the line; ISA-L loses 3-7% on integer data at any level.
+// Without ISA-L, floats take libdeflate 2 (+0.2%); without libdeflate,
+// integers take zlib level 2 (+1.2%).
 //
 // Thread safety: a ChunkDeflater is used by one thread at a time; the free
 // functions are thread-safe.
@@ -28,11 +38,13 @@
 
 namespace respace {
 
-enum class GzipEngine { zlib, isal };
+enum class GzipEngine { zlib, isal, libdeflate };
 
 const char* to_string(GzipEngine e);
 std::optional<GzipEngine> parse_gzip_engine(const std::string& s);
 bool have_isal();
+bool have_libdeflate();
+bool have_engine(GzipEngine e);  // built into this respace
 GzipEngine default_gzip_engine();  // isal when built with it, else zlib
 int engine_level(GzipEngine e, int gzip_level);
 
@@ -43,8 +55,8 @@ struct GzipChoice {
 };
 // An engine or level given by the user wins (the other defaults to ISA-L or
 // level 6); with neither, the profile above. The input is inflated by the
-// engine the user named, else by ISA-L when built in (the same bytes either
-// way, twice as fast).
+// engine the user named (libdeflate excepted, above), else by ISA-L when
+// built in (the same bytes either way, twice as fast).
 GzipChoice choose_gzip(std::optional<GzipEngine> engine, std::optional<int> level, bool float_output);
 
 // Deflate's window: a chunk is primed with at most this many preceding bytes.
@@ -63,7 +75,7 @@ public:
 
 std::unique_ptr<ChunkDeflater> make_chunk_deflater(GzipEngine e, int gzip_level);
 
-// Upper bound of compress()'s output for n input bytes, either engine.
+// Upper bound of compress()'s output for n input bytes, any engine.
 // Stored blocks in the worst case: 5 bytes per 16 KiB (ISA-L's smallest
 // stored block size) plus the sync flush and slack for headers. The one
 // formula: the chunk buffers (io/byte_sink.hpp) are sized with it too.

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
-  zlib1g-dev libnifti2-dev libtbb-dev libboost-program-options-dev libisal-dev nlohmann-json3-dev libpng-dev
+  zlib1g-dev libnifti2-dev libtbb-dev libboost-program-options-dev libisal-dev libdeflate-dev nlohmann-json3-dev libpng-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev                              # libFuzzer targets
   python3 python3-numpy python3-scipy python3-nibabel   # conformance tests

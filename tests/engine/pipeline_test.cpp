@@ -420,8 +420,8 @@ TEST(Streaming, GzipChunkPoolStaysWithinItsDeclaredCapacity) {
   const Volume v = random_volume(96, 80, 48, DT_FLOAT32, false, 5);  // blocks of several 512 KiB chunks
   const ResampleSetup s = setup_for(v, {0.5, 0.5, 0.7}, GridPolicy::center, cubic_kernel());
   const RunResult plain = stream(v, s, 2, 7);
-  for (GzipEngine engine : {GzipEngine::zlib, GzipEngine::isal}) {
-    if (engine == GzipEngine::isal && !have_isal()) continue;
+  for (GzipEngine engine : {GzipEngine::zlib, GzipEngine::isal, GzipEngine::libdeflate}) {
+    if (!have_engine(engine)) continue;
     SCOPED_TRACE(to_string(engine));
     oneapi::tbb::global_control gc(oneapi::tbb::global_control::max_allowed_parallelism, 2);
     const SeparableTables tables = build_separable_tables(s);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // io/byte_sink: the pigz-style gzip writer: bytes independent of the write split, readable
-// by zlib and gzip, valid for empty and tiny streams, with either engine.
+// by zlib and gzip, valid for empty and tiny streams, with each engine.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 class GzipSinkEngines : public ::testing::TestWithParam<GzipEngine> {};
 
 TEST_P(GzipSinkEngines, OutputIndependentOfWriteSplitAndReadableByZlibAndGzip) {
-  if (GetParam() == GzipEngine::isal && !have_isal()) GTEST_SKIP() << "built without ISA-L";
+  if (!have_engine(GetParam())) GTEST_SKIP() << "built without " << to_string(GetParam());
   TempDir d;
   const auto data = pattern(3 * kWriteBuffer + 777);
   std::vector<std::vector<unsigned char>> files;
@@ -49,7 +49,7 @@ TEST_P(GzipSinkEngines, OutputIndependentOfWriteSplitAndReadableByZlibAndGzip) {
 }
 
 TEST_P(GzipSinkEngines, EmptyAndTinyStreamsAreValidGzip) {
-  if (GetParam() == GzipEngine::isal && !have_isal()) GTEST_SKIP() << "built without ISA-L";
+  if (!have_engine(GetParam())) GTEST_SKIP() << "built without " << to_string(GetParam());
   TempDir d;
   for (std::size_t n : {0u, 1u, 2u, 3u, 40000u}) {
     const std::string path = d.file("t" + std::to_string(n) + ".gz");
@@ -68,7 +68,7 @@ TEST_P(GzipSinkEngines, EmptyAndTinyStreamsAreValidGzip) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, GzipSinkEngines, ::testing::Values(GzipEngine::zlib, GzipEngine::isal),
+INSTANTIATE_TEST_SUITE_P(Engines, GzipSinkEngines, ::testing::Values(GzipEngine::zlib, GzipEngine::isal, GzipEngine::libdeflate),
                          [](const ::testing::TestParamInfo<GzipEngine>& i) { return std::string(to_string(i.param)); });
 
 }  // namespace

@@ -32,18 +32,26 @@ TEST(GzipCodec, CrcJoinAndLevels) {
 }
 
 TEST(GzipCodec, DefaultProfile) {
+  // bench/gzip_engines.sh's picks: ISA-L 1 for floats, libdeflate 2 for
+  // integers, zlib 2 where neither is built; the input by ISA-L when built.
   const GzipChoice ints = choose_gzip(std::nullopt, std::nullopt, false);
-  EXPECT_EQ(ints.engine, GzipEngine::zlib);
+  EXPECT_EQ(ints.engine, have_libdeflate() ? GzipEngine::libdeflate : GzipEngine::zlib);
   EXPECT_EQ(ints.level, 2);
   EXPECT_EQ(ints.input, default_gzip_engine());
   const GzipChoice floats = choose_gzip(std::nullopt, std::nullopt, true);
-  EXPECT_EQ(floats.engine, have_isal() ? GzipEngine::isal : GzipEngine::zlib);
-  EXPECT_EQ(floats.level, have_isal() ? 6 : 2);
+  EXPECT_EQ(floats.engine, have_isal() ? GzipEngine::isal : have_libdeflate() ? GzipEngine::libdeflate : GzipEngine::zlib);
+  EXPECT_EQ(floats.level, have_isal() ? 1 : 2);
   const GzipChoice named = choose_gzip(GzipEngine::zlib, std::nullopt, true);
   EXPECT_EQ(named.engine, GzipEngine::zlib);
   EXPECT_EQ(named.level, 6);
   EXPECT_EQ(named.input, GzipEngine::zlib) << "an engine named by the user also inflates";
+  const GzipChoice whole = choose_gzip(GzipEngine::libdeflate, std::nullopt, false);
+  EXPECT_EQ(whole.engine, GzipEngine::libdeflate);
+  EXPECT_EQ(whole.input, default_gzip_engine()) << "libdeflate cannot inflate a stream";
   EXPECT_EQ(choose_gzip(std::nullopt, 9, false).level, 9);
+  EXPECT_EQ(engine_level(GzipEngine::libdeflate, 4), 4);
+  EXPECT_EQ(parse_gzip_engine("libdeflate"), GzipEngine::libdeflate);
+  EXPECT_FALSE(parse_gzip_engine("pigz"));
 }
 
 }  // namespace
