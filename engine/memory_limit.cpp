@@ -119,13 +119,13 @@ void refuse_past_ceiling(const LimitPolicy& p, std::uint64_t need) {
 
 void check_planes(const LimitPolicy& p) {
   const std::uint64_t need = sat_add(p.plane_bytes, kProcessReserve);  // at least
-  if (p.given && need > p.given)
+  if (p.given && p.plane_bytes > p.given)
     throw Error(ExitCode::memory_limit, "--memory-limit " + format_bytes(p.given) + " is too small for this volume: "
                                             "one of its planes alone needs " + format_bytes(p.plane_bytes) +
                                             " (check the target size; it takes a --memory-limit of at least " + mib(need) + ")");
-  if (!p.given && need > p.ceiling)
+  if (!p.given && p.plane_bytes > p.ceiling)
     throw Error(ExitCode::memory_limit,
-                "this volume's planes alone need " + format_bytes(p.plane_bytes) + " each, past the ceiling of the "
+                "one plane of this volume alone needs " + format_bytes(p.plane_bytes) + ", past the ceiling of the "
                 "default memory limit (" + format_bytes(p.ceiling) + ", 3/4 of this machine's memory): check the "
                 "target size (a spacing in um given as mm?), or give a --memory-limit of at least " + mib(need) +
                 " if the machine can spare it");

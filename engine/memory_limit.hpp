@@ -59,9 +59,8 @@ struct LimitPolicy {
 };
 
 // Every path holds at least one input plane or one output plane at a time
-// (the general path's two stages, one each). When that alone, with the
-// process's reserve, is past the limit given or the default's ceiling,
-// throws Error(memory_limit) at once: before the weight tables are built,
+// (the general path's two stages, one each). When that alone is past the
+// limit given or the default's ceiling, throws Error(memory_limit) at once: before the weight tables are built,
 // which for a spacing in um given as mm can be millions of rows.
 void check_planes(const LimitPolicy& p);
 
