@@ -211,6 +211,8 @@ private:
     std::int64_t* const oy = N > 0 ? foy : rs.ci[1].data();
     std::int64_t* const oz = N > 0 ? foz : rs.ci[2].data();
     std::int64_t lo = span.lo, hi = span.hi;
+    const W* zplane[kFixed] = {};
+    std::int64_t zfirst = INT64_MIN;
     for (std::size_t i = 0; i < count; ++i) {
       W* const dst = row + i * static_cast<std::size_t>(C_);
       if (!inside[i]) {
@@ -244,6 +246,36 @@ private:
           dst[c] = sum;
         }
         continue;
+      }
+      if constexpr (N > 1) {
+        // Every tap's weight nonzero (all but samples exactly on the grid):
+        // the same sums in the same order with the trip counts fixed, so
+        // the loops unroll; the planes of the last fz kept (along a row fz
+        // changes rarely, and finding a ring plane divides).
+        bool full = true;
+        for (int t = 0; t < N; ++t) full = full && wx[t] != 0.0 && wy[t] != 0.0 && wz[t] != 0.0;
+        if (full) {
+          if (fz != zfirst) {
+            for (int t = 0; t < N; ++t) zplane[t] = src.at(fz + t);
+            zfirst = fz;
+          }
+          for (int c = 0; c < C_; ++c) {
+            W sum = 0;
+            for (int tz = 0; tz < N; ++tz) {
+              const W* pz = zplane[tz] + c;
+              W sy = 0;
+              for (int t = 0; t < N; ++t) {
+                const W* py = pz + (fy + t) * row_;
+                W sx = 0;
+                for (int u = 0; u < N; ++u) sx += static_cast<W>(wx[u]) * py[(fx + u) * C_];
+                sy += static_cast<W>(wy[t]) * sx;
+              }
+              sum += static_cast<W>(wz[tz]) * sy;
+            }
+            dst[c] = sum;
+          }
+          continue;
+        }
       }
       int nx = 0, ny = 0, nz = 0;
       for (int t = 0; t < taps; ++t) {
