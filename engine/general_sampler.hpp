@@ -179,12 +179,13 @@ private:
     double* const q1 = rs.q[1].data();
     double* const q2 = rs.q[2].data();
     const double dj = static_cast<double>(j), dk = static_cast<double>(k);
+    const FieldOfView f0v = fov_[0], f1v = fov_[1], f2v = fov_[2];  // locals: the stores below cannot alias them
     for (std::size_t i = 0; i < count; ++i) {
       const double di = static_cast<double>(x0 + static_cast<std::int64_t>(i));
       const double p0 = v[0][0] * di + v[0][1] * dj + v[0][2] * dk + v[0][3];
       const double p1 = v[1][0] * di + v[1][1] * dj + v[1][2] * dk + v[1][3];
       const double p2 = v[2][0] * di + v[2][1] * dj + v[2][2] * dk + v[2][3];
-      const bool in = fov_[0].contains(p0) && fov_[1].contains(p1) && fov_[2].contains(p2);
+      const bool in = f0v.contains(p0) && f1v.contains(p1) && f2v.contains(p2);
       inside[i] = static_cast<unsigned char>(in);
       q0[i] = in ? p0 : -1.0;
       q1[i] = in ? p1 : -1.0;
@@ -248,21 +249,26 @@ private:
         continue;
       }
       if constexpr (N > 1) {
-        // Every tap's weight nonzero (all but samples exactly on the grid):
-        // the same sums in the same order with the trip counts fixed, so
-        // the loops unroll; the planes of the last fz kept (along a row fz
-        // changes rarely, and finding a ring plane divides).
+        // Every x and y tap's weight nonzero (all but samples exactly on a
+        // grid line): the same sums in the same order with the x and y trip
+        // counts fixed, so those loops unroll; z taps of weight zero are
+        // still dropped (a rotation within the slices samples each slice
+        // exactly: z weights 1 and 0). The planes of the last fz are kept
+        // (along a row fz changes rarely, and a ring plane's place divides).
         bool full = true;
-        for (int t = 0; t < N; ++t) full = full && wx[t] != 0.0 && wy[t] != 0.0 && wz[t] != 0.0;
+        for (int t = 0; t < N; ++t) full = full && wx[t] != 0.0 && wy[t] != 0.0;
         if (full) {
           if (fz != zfirst) {
             for (int t = 0; t < N; ++t) zplane[t] = src.at(fz + t);
             zfirst = fz;
           }
+          int nz = 0;
+          for (int t = 0; t < N; ++t)
+            if (wz[t] != 0.0) cz[nz] = static_cast<W>(wz[t]), oz[nz++] = t;
           for (int c = 0; c < C_; ++c) {
             W sum = 0;
-            for (int tz = 0; tz < N; ++tz) {
-              const W* pz = zplane[tz] + c;
+            for (int tz = 0; tz < nz; ++tz) {
+              const W* pz = zplane[oz[tz]] + c;
               W sy = 0;
               for (int t = 0; t < N; ++t) {
                 const W* py = pz + (fy + t) * row_;
@@ -270,7 +276,7 @@ private:
                 for (int u = 0; u < N; ++u) sx += static_cast<W>(wx[u]) * py[(fx + u) * C_];
                 sy += static_cast<W>(wy[t]) * sx;
               }
-              sum += static_cast<W>(wz[tz]) * sy;
+              sum += cz[tz] * sy;
             }
             dst[c] = sum;
           }
