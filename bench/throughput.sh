@@ -8,12 +8,17 @@
 #   c512   512^3 float32 at 0.1 mm                      -> 0.1 x 0.1 x 0.15 mm
 #   c768   768 x 768 x 640 int16 at 0.1 mm              -> 0.1 x 0.1 x 0.15 mm
 #   c1024  1024^3 float32 at 0.1 mm (only with --large) -> 0.1 x 0.1 x 0.15 mm
+#   brain  1400 x 1550 x 1200 uint16 at 0.1 mm, the size of a 100 um whole
+#          brain (bench/whole_brain.sh's volume; only when named in --cases)
+#                                                       -> 0.15 mm isotropic
+#          Peers: ITK alone, under ulimit -v 20G (nibabel + scipy and mrgrid
+#          would hold 20 GB and more of float copies on this machine)
 #
 # For each case it measures, printing wall s, CPU s, peak RSS and size:
 #   floors   inflate of the input alone (pigz -dc: zlib; igzip -dc: ISA-L) and
 #            parallel deflate of the output's raw bytes (pigz -6 -p 2; igzip -3
 #            -T 2): the work any resampler must do for .nii.gz in and out
-#   respace  default compression (ISA-L 3 for float output, zlib 2 for
+#   respace  default compression (ISA-L 1 for float output, libdeflate 2 for
 #            integer output; io/gzip_codec.hpp) and --gzip-engine zlib level 6
 #   peers    nibabel + scipy (bench/peers/nibabel_scipy.py), MRtrix3 mrgrid,
 #            ITK ResampleImageFilter (bench/peers/itk), each when installed
@@ -67,18 +72,25 @@ for c in $CASES; do
     c512) dims="512 512 512"; dt=float32 ;;
     c768) dims="768 768 640"; dt=int16 ;;
     c1024) dims="1024 1024 1024"; dt=float32 ;;
+    brain) dims="1400 1550 1200"; dt=uint16 ;;
     *) echo "unknown case $c" >&2; exit 2 ;;
   esac
+  TGT="0.1 0.1 0.15"
   in="$DATA/$c.nii.gz"
+  if [ "$c" = brain ]; then
+    TGT="0.15 0.15 0.15"
+    in="$DATA/brain_1400x1550x1200_uint16.nii.gz"  # as bench/whole_brain.sh makes it
+    [ -f "$in" ] || $MK "$in" 1400 1550 1200 --datatype uint16 --spacing 0.1 --pattern specimen
+  fi
   # shellcheck disable=SC2086
   [ -f "$in" ] || $MK "$in" $dims --datatype "$dt" --pattern specimen --spacing 0.1 --level 6
   echo
-  echo "### $c: $dims $dt, $(size_mb "$in") MB gz -> 0.1 x 0.1 x 0.15 mm"
+  echo "### $c: $dims $dt, $(size_mb "$in") MB gz -> $TGT mm"
   echo
   row "step" "wall s" "CPU s" "RSS MiB" "out MB" "ratio"
   row "---" "---" "---" "---" "---" "---"
   # The output's raw bytes, for the deflate floors (and a correctness check).
-  $BIN "$in" "$WORK/out.nii" --spacing 0.1 0.1 0.15 --force --quiet
+  $BIN "$in" "$WORK/out.nii" --spacing $TGT --force --quiet
   measure "inflate zlib" sh -c "pigz -dc '$in' > /dev/null"; inz=$CPU
   row "floor: inflate input, zlib (pigz -dc)" "$WALL" "$CPU" "$RSS" "" ""
   measure "inflate isal" sh -c "igzip -dc '$in' > /dev/null"; ini=$CPU
@@ -92,17 +104,17 @@ for c in $CASES; do
   row "two-core floor, zlib" "$floor_z" "" "" "" ""
   row "two-core floor, ISA-L" "$floor_i" "" "" "" ""
 
-  measure respace $BIN "$in" "$WORK/r.nii.gz" --spacing 0.1 0.1 0.15 --force --quiet
+  measure respace $BIN "$in" "$WORK/r.nii.gz" --spacing $TGT --force --quiet
   r_wall=$WALL; r_size=$(stat -c %s "$WORK/r.nii.gz")
   cmp -s <(gzip -dc "$WORK/r.nii.gz") "$WORK/out.nii" || { echo "respace default output differs from the raw output" >&2; exit 1; }
   row "respace (default compression)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/r.nii.gz")" \
     "$(awk "BEGIN{printf \"%.2fx ISA-L floor, %.2fx zlib floor\", $WALL / $floor_i, $WALL / $floor_z}")"
-  measure respace-zlib $BIN "$in" "$WORK/rz.nii.gz" --spacing 0.1 0.1 0.15 --force --quiet --gzip-engine zlib --compression-level 6
+  measure respace-zlib $BIN "$in" "$WORK/rz.nii.gz" --spacing $TGT --force --quiet --gzip-engine zlib --compression-level 6
   cmp -s <(gzip -dc "$WORK/rz.nii.gz") "$WORK/out.nii" || { echo "respace zlib output differs from the raw output" >&2; exit 1; }
   row "respace --gzip-engine zlib, level 6" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/rz.nii.gz")" \
     "$(awk "BEGIN{printf \"%.2fx zlib floor\", $WALL / $floor_z}")"
   for t in 1 2; do
-    cmp -s <($BIN "$in" "$WORK/t$t.nii.gz" --spacing 0.1 0.1 0.15 --force --quiet --threads "$t" && cat "$WORK/t$t.nii.gz") "$WORK/r.nii.gz" ||
+    cmp -s <($BIN "$in" "$WORK/t$t.nii.gz" --spacing $TGT --force --quiet --threads "$t" && cat "$WORK/t$t.nii.gz") "$WORK/r.nii.gz" ||
       { echo "output bytes differ with --threads $t" >&2; exit 1; }
   done
   row "(output bytes identical for --threads 1, 2, default)" "" "" "" "" ""
@@ -110,18 +122,20 @@ for c in $CASES; do
   itk_size=""
   if [ "$PEERS" = 1 ]; then
     if [ -n "$ITK_BIN" ]; then
-      measure itk "$ITK_BIN" "$in" "$WORK/itk.nii.gz" 0.1 0.1 0.15
+      # shellcheck disable=SC2086
+      measure itk sh -c "ulimit -v $((20 << 20)); exec $ITK_BIN '$in' '$WORK/itk.nii.gz' $TGT"
       itk_size=$(stat -c %s "$WORK/itk.nii.gz")
       row "ITK 5.2 ResampleImageFilter (linear)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/itk.nii.gz")" \
         "$(awk "BEGIN{printf \"%.1fx respace\", $WALL / $r_wall}")"
     fi
-    if command -v mrgrid >/dev/null; then
-      measure mrgrid mrgrid "$in" regrid -voxel 0.1,0.1,0.15 -interp linear "$WORK/mr.nii.gz" -force -quiet
+    if [ "$c" != brain ] && command -v mrgrid >/dev/null; then
+      measure mrgrid mrgrid "$in" regrid -voxel "${TGT// /,}" -interp linear "$WORK/mr.nii.gz" -force -quiet
       row "MRtrix3 mrgrid regrid (linear)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/mr.nii.gz")" \
         "$(awk "BEGIN{printf \"%.1fx respace\", $WALL / $r_wall}")"
     fi
-    if $PY -c "import nibabel, scipy" 2>/dev/null; then
-      measure nibabel $PY bench/peers/nibabel_scipy.py "$in" "$WORK/nb.nii.gz" 0.1 0.1 0.15
+    if [ "$c" != brain ] && $PY -c "import nibabel, scipy" 2>/dev/null; then
+      # shellcheck disable=SC2086
+      measure nibabel $PY bench/peers/nibabel_scipy.py "$in" "$WORK/nb.nii.gz" $TGT
       row "nibabel + scipy.ndimage.zoom (order 1)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/nb.nii.gz")" \
         "$(awk "BEGIN{printf \"%.1fx respace\", $WALL / $r_wall}")"
     fi
