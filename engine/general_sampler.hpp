@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/cpu_clones.hpp"
 #include "engine/field_of_view.hpp"
 #include "engine/general_plan.hpp"
 #include "engine/sample_codec.hpp"
@@ -165,7 +166,7 @@ private:
   // the coefficient planes they read. N: the kernel's support when it is
   // 1-4 (the taps unroll and stay in registers), 0 for any other.
   template <int N, class Planes>
-  void sample_row(const Planes& src, std::int64_t j, std::int64_t k, std::int64_t x0, std::int64_t x1,
+  RESPACE_CLONES void sample_row(const Planes& src, std::int64_t j, std::int64_t k, std::int64_t x0, std::int64_t x1,
                   RowScratch& rs, ZSpan& span) const {
     const int taps = N > 0 ? N : taps_;
     const Mat4& v = s_.voxel_map;

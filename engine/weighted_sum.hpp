@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "engine/axis_table.hpp"
+#include "engine/cpu_clones.hpp"
 
 namespace respace {
 
@@ -36,14 +37,8 @@ inline void gather_row(const W* in, W* out, const AxisTable<W>& t) {
 
 // out[v] = w * s[v] and out[v] += w * s[v]: the two loops every pass spends
 // its time in. Kept out of line with restrict pointers so they vectorise
-// (an inlined copy was left scalar), with an AVX2 clone chosen at load time;
-// IEEE multiply and add give the same bits in either (no FMA contraction).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define RESPACE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define RESPACE_CLONES
-#endif
-
+// (an inlined copy was left scalar), with an AVX2 clone chosen at load time
+// (engine/cpu_clones.hpp).
 template <class W>
 RESPACE_CLONES __attribute__((noinline)) void scale_row(W* __restrict out, const W* __restrict s, W w, std::size_t n) {
   for (std::size_t v = 0; v < n; ++v) out[v] = w * s[v];

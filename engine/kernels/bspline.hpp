@@ -8,9 +8,18 @@
 #include <string>
 
 #include "engine/bspline.hpp"
+#include "engine/cpu_clones.hpp"
 #include "engine/kernel.hpp"
 
 namespace respace {
+
+// The weights of a row of positions (out of line with an AVX2 clone: the
+// general path calls it per output row, and floor is one instruction there).
+template <int Degree>
+RESPACE_CLONES __attribute__((noinline)) void spline_row_weights(const double* p, std::size_t count,
+                                                                 std::int64_t* first, double* w) {
+  for (std::size_t i = 0; i < count; ++i) first[i] = spline_weights<Degree>(p[i], w + i * (Degree + 1));
+}
 
 template <int Degree>
 class BSplineKernel final : public Kernel {
@@ -29,7 +38,7 @@ public:
     return Prefilter{spline_pole(Degree), spline_gain(Degree), spline_halo(Degree, tolerance_), tolerance_};
   }
   void weights(const double* p, std::size_t count, double, std::int64_t* first, double* w) const override {
-    for (std::size_t i = 0; i < count; ++i) first[i] = spline_weights<Degree>(p[i], w + i * (Degree + 1));
+    spline_row_weights<Degree>(p, count, first, w);
   }
 
 private:
