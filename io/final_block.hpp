@@ -12,8 +12,9 @@
 // next chunk's blocks can follow. The blocks themselves are not touched:
 // the stream inflates to the same bytes, now without an end.
 //
-// Cost: one inflate of the chunk (bench/README.md: about a quarter of
-// libdeflate's own time on int16 data). Memory: zlib's inflate state and
+// Cost: one inflate of the chunk (bench/README.md: on int16 data it runs at
+// 420 MB/s against libdeflate level 2's 150 MB/s, so about a third more
+// time than libdeflate alone). Memory: zlib's inflate state and
 // window and a 32 KiB scratch output, held by the object and reused.
 //
 // Thread safety: one object per thread.

@@ -94,7 +94,7 @@ private:
 
 #if RESPACE_HAVE_LIBDEFLATE
 // What libdeflate 1.14 allocates per compressor (measured with
-// libdeflate_set_memory_allocator; tests/io/gzip_codec_test.cpp checks it):
+// libdeflate_set_memory_allocator; tests/io/final_block_test.cpp checks it):
 // 198 KiB at level 1, 653 KiB at 2-9.
 std::size_t libdeflate_compressor_bytes(int level) { return level <= 1 ? 256u << 10 : 768u << 10; }
 
