@@ -13,6 +13,9 @@
 #                                                       -> 0.15 mm isotropic
 #          Peers: ITK alone, under ulimit -v 20G (nibabel + scipy and mrgrid
 #          would hold 20 GB and more of float copies on this machine)
+#   brain02  the same volume -> 0.2 mm isotropic
+#   brainf   1400 x 1550 x 1200 float32 (10.4 GB of voxels) -> 0.15 mm; no
+#          peers (ITK would hold about 25 GB)
 #
 # For each case it measures, printing wall s, CPU s, peak RSS and size:
 #   floors   inflate of the input alone (pigz -dc: zlib; igzip -dc: ISA-L) and
@@ -72,16 +75,19 @@ for c in $CASES; do
     c512) dims="512 512 512"; dt=float32 ;;
     c768) dims="768 768 640"; dt=int16 ;;
     c1024) dims="1024 1024 1024"; dt=float32 ;;
-    brain) dims="1400 1550 1200"; dt=uint16 ;;
+    brain|brain02) dims="1400 1550 1200"; dt=uint16 ;;
+    brainf) dims="1400 1550 1200"; dt=float32 ;;
     *) echo "unknown case $c" >&2; exit 2 ;;
   esac
   TGT="0.1 0.1 0.15"
   in="$DATA/$c.nii.gz"
-  if [ "$c" = brain ]; then
-    TGT="0.15 0.15 0.15"
-    in="$DATA/brain_1400x1550x1200_uint16.nii.gz"  # as bench/whole_brain.sh makes it
-    [ -f "$in" ] || $MK "$in" 1400 1550 1200 --datatype uint16 --spacing 0.1 --pattern specimen
-  fi
+  case $c in
+    brain|brain02)
+      TGT="0.15 0.15 0.15"; [ "$c" = brain02 ] && TGT="0.2 0.2 0.2"
+      in="$DATA/brain_1400x1550x1200_uint16.nii.gz"  # as bench/whole_brain.sh makes it
+      [ -f "$in" ] || $MK "$in" 1400 1550 1200 --datatype uint16 --spacing 0.1 --pattern specimen ;;
+    brainf) TGT="0.15 0.15 0.15" ;;
+  esac
   # shellcheck disable=SC2086
   [ -f "$in" ] || $MK "$in" $dims --datatype "$dt" --pattern specimen --spacing 0.1 --level 6
   echo
@@ -121,19 +127,19 @@ for c in $CASES; do
 
   itk_size=""
   if [ "$PEERS" = 1 ]; then
-    if [ -n "$ITK_BIN" ]; then
+    if [ -n "$ITK_BIN" ] && [ "$c" != brainf ]; then
       # shellcheck disable=SC2086
       measure itk sh -c "ulimit -v $((20 << 20)); exec $ITK_BIN '$in' '$WORK/itk.nii.gz' $TGT"
       itk_size=$(stat -c %s "$WORK/itk.nii.gz")
       row "ITK 5.2 ResampleImageFilter (linear)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/itk.nii.gz")" \
         "$(awk "BEGIN{printf \"%.1fx respace\", $WALL / $r_wall}")"
     fi
-    if [ "$c" != brain ] && command -v mrgrid >/dev/null; then
+    if [ "${c#brain}" = "$c" ] && command -v mrgrid >/dev/null; then
       measure mrgrid mrgrid "$in" regrid -voxel "${TGT// /,}" -interp linear "$WORK/mr.nii.gz" -force -quiet
       row "MRtrix3 mrgrid regrid (linear)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/mr.nii.gz")" \
         "$(awk "BEGIN{printf \"%.1fx respace\", $WALL / $r_wall}")"
     fi
-    if [ "$c" != brain ] && $PY -c "import nibabel, scipy" 2>/dev/null; then
+    if [ "${c#brain}" = "$c" ] && $PY -c "import nibabel, scipy" 2>/dev/null; then
       # shellcheck disable=SC2086
       measure nibabel $PY bench/peers/nibabel_scipy.py "$in" "$WORK/nb.nii.gz" $TGT
       row "nibabel + scipy.ndimage.zoom (order 1)" "$WALL" "$CPU" "$RSS" "$(size_mb "$WORK/nb.nii.gz")" \
