@@ -198,12 +198,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
-  if (std::getenv("RESPACE_FUZZ_VERBOSE")) {  // to see what a saved input asks
+  if (std::getenv("RESPACE_FUZZ_VERBOSE")) {  // to see what a saved input asks (=PATH: keep its files as PATH.*)
     std::fprintf(stderr, "header %s, dims", two ? "NIfTI-2" : "NIfTI-1");
     for (std::int64_t d : dims) std::fprintf(stderr, " %lld", static_cast<long long>(d));
     std::fprintf(stderr, ", datatype %d\n", datatype);
     for (const std::string& a : args) std::fprintf(stderr, "%s ", a.c_str());
     std::fprintf(stderr, "\n");
+    // The files themselves, kept for a replay with the respace binary.
+    const std::string keep = std::getenv("RESPACE_FUZZ_VERBOSE");
+    if (keep.size() > 1) {
+      std::system(("cp " + in + " " + keep + ".nii; cp " + affine + " " + keep + ".txt 2>/dev/null").c_str());
+      std::fprintf(stderr, "kept as %s.nii (and .txt)\n", keep.c_str());
+    }
   }
   g_live = 0;
   g_peak = 0;
