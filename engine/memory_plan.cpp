@@ -37,10 +37,6 @@ MemoryRequest memory_request(const ResampleSetup& s, const SeparableTables& t, i
   return q;
 }
 
-BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block) {
-  return block_shape(z, block);
-}
-
 namespace {
 
 MemoryPlan cost(const MemoryRequest& q, int threads, int tokens, int block, const BlockShape& shape) {
@@ -85,7 +81,7 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
   const std::uint64_t budget = q.limit > kProcessReserve ? q.limit - kProcessReserve : 0;
   const std::uint64_t target = std::min(budget, kWorkingSetTarget);
   const int deepest = static_cast<int>(std::clamp<std::size_t>(q.z.size(), 1, 64));
-  // measure_blocks() is O(output planes) and depends on the block alone:
+  // block_shape() is O(output planes) and depends on the block alone:
   // once per depth, not once per (threads, tokens, block) tried.
   std::vector<std::optional<BlockShape>> shapes(static_cast<std::size_t>(std::max(deepest, q.block.value_or(1))) + 1);
   const auto shape_of = [&](int b) -> const BlockShape& {
@@ -95,7 +91,7 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
       if (found != q.shapes->by_block.end()) s = found->second;
     }
     if (!s) {
-      s = measure_blocks(q.z, b);
+      s = block_shape(q.z, b);
       if (q.shapes) q.shapes->by_block[b] = *s;
     }
     return *s;

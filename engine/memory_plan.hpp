@@ -56,7 +56,7 @@ struct MemoryRequest {
   std::uint64_t limit = 0;
   std::optional<int> block;   // force the block depth (tests, benchmarks)
   std::optional<int> tokens;  // force the token count (tests, benchmarks)
-  // measure_blocks() by depth, shared by every request made from the same
+  // block_shape() by depth, shared by every request made from the same
   // tables (SeparableTables::block_shapes): the limit search plans dozens of
   // times, and each measure is a walk over every output plane.
   std::shared_ptr<BlockShapeCache> shapes;
@@ -92,9 +92,6 @@ constexpr std::uint64_t kWorkingSetTarget = std::uint64_t{176} << 20;
 // What plan_memory() needs to know of a separable pass with these tables.
 MemoryRequest memory_request(const ResampleSetup& setup, const SeparableTables& tables, int threads,
                              std::uint64_t limit);
-
-// new_max and span_max of block_windows() (engine/block_windows.hpp).
-BlockShape measure_blocks(const std::vector<PlaneRange>& z, int block);
 
 // Throws Error(memory_limit) naming the limit and the smallest that works.
 MemoryPlan plan_memory(const MemoryRequest& req);

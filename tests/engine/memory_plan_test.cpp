@@ -22,10 +22,10 @@ MemoryRequest request(std::int64_t n, std::int64_t m, double step, std::uint64_t
 
 TEST(MemoryPlan, BlockShapeCountsNewAndSpannedPlanes) {
   const MemoryRequest q = request(100, 50, 2.0, 1 << 30);  // output k reads 2k, 2k+1
-  BlockShape b = measure_blocks(q.z, 4);
+  BlockShape b = block_shape(q.z, 4);
   EXPECT_EQ(b.new_max, 8);
   EXPECT_EQ(b.span_max, 8);
-  b = measure_blocks(q.z, 1);
+  b = block_shape(q.z, 1);
   EXPECT_EQ(b.new_max, 2);
 }
 
