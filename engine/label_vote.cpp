@@ -141,10 +141,10 @@ VoteMemory vote_memory(const VoteSizes& z, int threads, std::uint64_t limit, boo
                        std::uint64_t deflater_bytes, bool smallest) {
   const std::uint64_t budget = limit > kProcessReserve ? limit - kProcessReserve : 0;
   const std::uint64_t target = std::min(budget, kWorkingSetTarget);
-  // Planes held per block depth (16, 8, 4, 2, 1), measured when first asked.
+  // Planes held per block depth 2^i (1 to 16), measured when first asked.
   std::int64_t held[5] = {-1, -1, -1, -1, -1};
   const auto held_for = [&](int block) {
-    std::int64_t& h = held[block == 16 ? 0 : block == 8 ? 1 : block == 4 ? 2 : block == 2 ? 3 : 4];
+    std::int64_t& h = held[__builtin_ctz(static_cast<unsigned>(block))];
     if (h < 0) h = block_windows(z.planes, block).held_max;
     return h;
   };
