@@ -148,12 +148,35 @@ void store_row(AxisTable<W>& t, std::size_t j, const Row& row, bool prefiltered)
 
 // --crop: the table was built on the crop's n voxels; its taps read the
 // stored voxels first + index.
+// A table whose every output is one input sample of weight 1 (the margin
+// extension of the linear and nearest kernels' coefficients) as runs of
+// consecutive inputs (AxisTable::pick).
+template <class W>
+void find_pick_runs(AxisTable<W>& t) {
+  t.pick = true;
+  for (std::int64_t j = 0; j < t.m && t.pick; ++j)
+    t.pick = t.ntap[static_cast<std::size_t>(j)] == 1 && t.weights(j)[0] == W(1);
+  if (!t.pick) return;
+  for (std::int64_t j = 0; j < t.m; ++j) {
+    if (!t.pick_runs.empty()) {
+      PickRun& last = t.pick_runs.back();
+      if (last.out + last.count == j && last.in + last.count == t.lo(j)) {
+        ++last.count;
+        continue;
+      }
+    }
+    t.pick_runs.push_back({j, t.lo(j), 1});
+  }
+}
+
 template <class W>
 AxisTable<W> shift_to_stored(AxisTable<W> t, const AxisMap& axis) {
-  if (axis.first == 0 && axis.stored_n() == axis.n) return t;
-  t.identity = false;
-  t.n = axis.stored_n();
-  for (std::int64_t& i : t.index) i += axis.first;
+  if (axis.first != 0 || axis.stored_n() != axis.n) {
+    t.identity = false;
+    t.n = axis.stored_n();
+    for (std::int64_t& i : t.index) i += axis.first;
+  }
+  find_pick_runs(t);
   return t;
 }
 
@@ -277,6 +300,7 @@ AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels) {
   r.m = t.m * channels;
   r.max_taps = t.max_taps;
   r.identity = t.identity;
+  if (t.pick) find_pick_runs(r);
   r.full_coverage = t.full_coverage;
   const auto m = static_cast<std::size_t>(r.m);
   r.ntap.resize(m);

@@ -33,12 +33,19 @@
 
 namespace respace {
 
+// Outputs [out, out + count) are inputs [in, in + count).
+struct PickRun {
+  std::int64_t out, in, count;
+};
+
 template <class W>
 struct AxisTable {
   std::int64_t n = 0;  // input length
   std::int64_t m = 0;  // output length
   int max_taps = 1;
   bool identity = false;
+  bool pick = false;                  // every output one input sample of weight 1 (a margin's extension):
+  std::vector<PickRun> pick_runs;     // as copies of runs
   bool full_coverage = true;          // every coverage(j) == 1
   std::vector<int> ntap;              // m
   std::vector<std::int64_t> index;    // m * max_taps

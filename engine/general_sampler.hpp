@@ -22,11 +22,15 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "engine/cpu_clones.hpp"
 #include "engine/field_of_view.hpp"
+#include "engine/pair_taps.hpp"
 #include "engine/general_plan.hpp"
 #include "engine/sample_codec.hpp"
 #include "engine/write_block.hpp"
@@ -66,6 +70,7 @@ public:
     plane_ = row_ * e_[1];
     out_voxel_ = scalar_bytes(s.base.out_datatype) * C_;
     out_plane_bytes_ = static_cast<std::size_t>(m_[0] * m_[1]) * static_cast<std::size_t>(out_voxel_);
+    pairs_ = std::is_same_v<W, float> && C_ == 1 && pair_taps_available();
   }
 
   std::int64_t planes_out() const { return m_[2]; }
@@ -180,13 +185,27 @@ private:
     double* const q1 = rs.q[1].data();
     double* const q2 = rs.q[2].data();
     const double dj = static_cast<double>(j), dk = static_cast<double>(k);
-    const FieldOfView f0v = fov_[0], f1v = fov_[1], f2v = fov_[2];  // locals: the stores below cannot alias them
+    // Locals (the stores below cannot alias them) and closed bounds (p < hi
+    // is p <= the double below hi), so the loop runs without branches and
+    // vectorises.
+    const double v00 = v[0][0], v01 = v[0][1], v02 = v[0][2], v03 = v[0][3];
+    const double v10 = v[1][0], v11 = v[1][1], v12 = v[1][2], v13 = v[1][3];
+    const double v20 = v[2][0], v21 = v[2][1], v22 = v[2][2], v23 = v[2][3];
+    const double lo0 = fov_[0].lo, lo1 = fov_[1].lo, lo2 = fov_[2].lo;
+    const double hi0 = closed_hi(fov_[0]), hi1 = closed_hi(fov_[1]), hi2 = closed_hi(fov_[2]);
+    // x0 + i as a double, exactly: a tile is far narrower than 2^31 (an
+    // int32 converts to double in a vector instruction, an int64 does not).
+    const double dx0 = static_cast<double>(x0);
+    const auto n32 = static_cast<std::int32_t>(count);
+    for (std::int32_t i = 0; i < n32; ++i) {
+      const double di = dx0 + static_cast<double>(i);
+      q0[i] = v00 * di + v01 * dj + v02 * dk + v03;
+      q1[i] = v10 * di + v11 * dj + v12 * dk + v13;
+      q2[i] = v20 * di + v21 * dj + v22 * dk + v23;
+    }
     for (std::size_t i = 0; i < count; ++i) {
-      const double di = static_cast<double>(x0 + static_cast<std::int64_t>(i));
-      const double p0 = v[0][0] * di + v[0][1] * dj + v[0][2] * dk + v[0][3];
-      const double p1 = v[1][0] * di + v[1][1] * dj + v[1][2] * dk + v[1][3];
-      const double p2 = v[2][0] * di + v[2][1] * dj + v[2][2] * dk + v[2][3];
-      const bool in = f0v.contains(p0) && f1v.contains(p1) && f2v.contains(p2);
+      const double p0 = q0[i], p1 = q1[i], p2 = q2[i];
+      const bool in = (p0 >= lo0) & (p0 <= hi0) & (p1 >= lo1) & (p1 <= hi1) & (p2 >= lo2) & (p2 <= hi2);
       inside[i] = static_cast<unsigned char>(in);
       q0[i] = in ? p0 : -1.0;
       q1[i] = in ? p1 : -1.0;
@@ -215,7 +234,20 @@ private:
     std::int64_t lo = span.lo, hi = span.hi;
     const W* zplane[kFixed] = {};
     std::int64_t zfirst = INT64_MIN;
+#if RESPACE_PAIR_TAPS
+    const PairRow pr{inside, {f0, f1, f2}, {w0, w1, w2}, g_, row_};
+    std::size_t next_try = 0;  // after a group that did not qualify, the next 8 voxels go scalar
+#endif
     for (std::size_t i = 0; i < count; ++i) {
+#if RESPACE_PAIR_TAPS
+      if constexpr (std::is_same_v<W, float> && N == 2) {
+        if (pairs_ && i >= next_try) {
+          i += pair_taps(pr, i, count, row, [&](std::int64_t z) { return src.at(z); }, lo, hi);
+          if (i >= count) break;
+          next_try = i + 8;
+        }
+      }
+#endif
       W* const dst = row + i * static_cast<std::size_t>(C_);
       if (!inside[i]) {
         std::fill(dst, dst + C_, fill);
@@ -310,6 +342,11 @@ private:
     span.hi = hi;
   }
 
+  // The field of view's upper bound as an inclusive one.
+  static double closed_hi(const FieldOfView& f) {
+    return f.open_hi ? std::nextafter(f.hi, -std::numeric_limits<double>::infinity()) : f.hi;
+  }
+
   void merge_output_stats(std::int64_t planes) {
     std::vector<W> row(static_cast<std::size_t>(m_[0] * C_));
     output_stats_.merge(stored_stats(block_.data(), static_cast<std::size_t>(planes * m_[1]), row.size(),
@@ -320,6 +357,7 @@ private:
   const GeneralMemory& plan_;
   const Kernel& kernel_;
   int g_ = 1, taps_ = 1, C_ = 1, out_voxel_ = 4;
+  bool pairs_ = false;  // float, one channel, AVX2: linear taps 8 voxels at a time (engine/pair_taps.hpp)
   std::int64_t n_[3]{}, m_[3]{}, e_[3]{};
   FieldOfView fov_[3];
   std::int64_t row_ = 0, plane_ = 0;  // coefficient values per row, per plane
