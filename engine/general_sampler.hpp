@@ -148,8 +148,8 @@ private:
       rs.ci[a].resize(static_cast<std::size_t>(taps_));
     }
     ZSpan span;
-    for (std::int64_t j = y0; j < y1; ++j)
-      for (std::int64_t k = ka; k < kb; ++k) {
+    for (std::int64_t k = ka; k < kb; ++k)
+      for (std::int64_t j = y0; j < y1; ++j) {
         switch (taps_) {  // the common widths unrolled
           case 1: sample_row<1>(src, j, k, x0, x1, rs, span); break;
           case 2: sample_row<2>(src, j, k, x0, x1, rs, span); break;
