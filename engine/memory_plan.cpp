@@ -110,20 +110,26 @@ MemoryPlan plan_memory(const MemoryRequest& q) {
   };
   if (smallest.total() > budget) throw refusal();
   // The first shape that fits with `threads`: the most tokens, then the
-  // deepest block within the target (the shallowest if only the budget
-  // holds it).
+  // deepest block within the target; when no token count has a block within
+  // the target (huge planes), the most tokens whose one-plane block the
+  // budget holds.
   const auto first_fit = [&](int threads) -> std::optional<MemoryPlan> {
     std::vector<int> tokens = q.tokens ? std::vector<int>{*q.tokens} : token_candidates(threads);
-    for (int t : tokens) {
-      if (q.block) {
+    if (q.block) {
+      for (int t : tokens) {
         MemoryPlan p = cost(q, threads, t, *q.block, shape_of(*q.block));
         if (p.total() <= budget) return p;
-        continue;
       }
+      return std::nullopt;
+    }
+    for (int t : tokens)
       for (int b = deepest; b >= 1; --b) {
         MemoryPlan p = cost(q, threads, t, b, shape_of(b));
-        if (p.total() <= target || (b == 1 && p.total() <= budget)) return p;
+        if (p.total() <= target) return p;
       }
+    for (int t : tokens) {
+      MemoryPlan p = cost(q, threads, t, 1, shape_of(1));
+      if (p.total() <= budget) return p;
     }
     return std::nullopt;
   };

@@ -25,8 +25,11 @@
 // target: min(limit - kProcessReserve, kWorkingSetTarget). Sizing blocks to a
 // fixed target rather than a fixed depth keeps peak memory flat whatever the
 // plane size: 512^3 and 1024^3 volumes run in the same memory
-// (bench/README.md). Only a volume whose single planes exceed the target
-// needs more, down to the smallest shape the limit allows.
+// (bench/README.md). When planes are so large that one-plane blocks with the
+// most tokens pass the target, fewer tokens within the target come first
+// (a whole-brain float32 volume: 3 tokens, not 4). Only a volume whose
+// single planes exceed the target needs more, down to the smallest shape
+// the limit allows.
 //
 // Thread safety: pure function.
 #pragma once

@@ -50,6 +50,30 @@ TEST(MemoryPlan, WorkingSetIsFlatAcrossPlaneSizes) {
   EXPECT_NEAR(static_cast<double>(large.total()), static_cast<double>(small.total()), 0.1 * static_cast<double>(small.total()));
 }
 
+TEST(MemoryPlan, HugePlanesTakeFewerTokensBeforePassingTheTarget) {
+  // Whole-brain planes (1400 x 1550 float32, 8.3 MiB) to 0.15 mm: one-plane
+  // blocks with 4 tokens pass the working-set target, 3 tokens stay within
+  // it, so the plan stays flat against 512^2 planes (bench/README.md).
+  MemoryRequest q = request(1400, 933, 1.5, std::uint64_t{256} << 20);
+  q.ny = 1550;
+  q.my = 1033;
+  q.gzip_output = true;
+  q.deflater_bytes = std::uint64_t{1} << 20;
+  const MemoryPlan p = plan_memory(q);
+  EXPECT_EQ(p.block, 1);
+  EXPECT_EQ(p.tokens, 3);
+  EXPECT_LE(p.total(), kWorkingSetTarget);
+  MemoryRequest s = request(512, 342, 1.5, std::uint64_t{256} << 20);
+  s.gzip_output = true;
+  s.deflater_bytes = q.deflater_bytes;
+  const MemoryPlan small = plan_memory(s);
+  EXPECT_NEAR(static_cast<double>(p.total()), static_cast<double>(small.total()), 0.1 * static_cast<double>(small.total()));
+  // With --memory-limit too tight for even that, the budget still decides.
+  q.limit = p.total() + kProcessReserve - (std::uint64_t{4} << 20);
+  const MemoryPlan tight = plan_memory(q);
+  EXPECT_LE(tight.total() + kProcessReserve, q.limit);
+}
+
 TEST(MemoryPlan, TooSmallNamesTheSmallestThatWorks) {
   try {
     plan_memory(request(4000, 4000, 1.0, std::uint64_t{64} << 20));
