@@ -14,6 +14,7 @@
 #include <oneapi/tbb/global_control.h>
 
 #include "cli/affine_file.hpp"
+#include "cli/part_job.hpp"
 #include "cli/progress.hpp"
 #include "engine/kernels/bspline.hpp"
 #include "engine/memory_limit.hpp"
@@ -119,13 +120,18 @@ private:
   std::uint64_t bytes_, at_ = 0;
 };
 
-// The voxel data of every volume through the resampler into `sink` (a file
-// after its header, or the caller's memory), the input watched by `watch`
-// and both sides by the --qc slices. `finished` runs once the sink is
-// finished (the output's commit), before the picture is drawn.
+}  // namespace
+
 JobResult stream_data(const JobPlan& p, SourceWatch* watch, std::unique_ptr<ByteSink> sink,
                       const std::function<void()>& finished, std::chrono::steady_clock::time_point t0) {
-  std::unique_ptr<ByteSource> in = p.input.open_data(p.input_engine);
+  // A windowed part reads its input planes alone, and not on to the end of
+  // the stream (the input's CRC is checked by the run that reads it all).
+  const bool windowed = p.part && p.part->windowed;
+  std::unique_ptr<ByteSource> in =
+      windowed ? p.input.open_data(p.input_engine, static_cast<std::uint64_t>(p.part->input_first) * p.input.plane_bytes(),
+                                   static_cast<std::uint64_t>(p.part->input_planes) * p.input.plane_bytes(),
+                                   p.part->index.get())
+               : p.input.open_data(p.input_engine);
   if (watch) in = watch->watch(std::move(in));
   std::unique_ptr<QcCollector> qc = qc_collector(p);
   if (qc) {
@@ -133,12 +139,15 @@ JobResult stream_data(const JobPlan& p, SourceWatch* watch, std::unique_ptr<Byte
     sink = qc->output_watch().watch(std::move(sink));
   }
   std::unique_ptr<Resampler> resampler = make_resampler(p.resample);
-  for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
-  in->finish();
+  const bool engine_runs = !p.part || p.part->planes.k1 > p.part->planes.k0 || !p.part->windowed;
+  if (engine_runs)
+    for (std::int64_t v = 0; v < p.input.volumes(); ++v) resampler->run_volume(*in, *sink);
+  if (!windowed) in->finish();
   sink->finish();
   finished();
   JobResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.cpu_seconds = cpu_seconds();
   r.bytes_read = in->file_bytes_read();
   r.bytes_written = sink->file_bytes_written();
   r.peak_rss = peak_rss_bytes();
@@ -147,13 +156,18 @@ JobResult stream_data(const JobPlan& p, SourceWatch* watch, std::unique_ptr<Byte
   return r;
 }
 
-}  // namespace
-
 Mat4 stored_voxel_map(const JobPlan& p) {
   Mat4 v = p.target.voxel_map;
   if (p.crop)
     for (int r = 0; r < 3; ++r) v[r][3] += static_cast<double>(p.crop->first[r]);
   return v;
+}
+
+double cpu_seconds() {
+  struct rusage ru;
+  if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  const auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
 std::uint64_t peak_rss_bytes() {
@@ -165,8 +179,11 @@ std::uint64_t peak_rss_bytes() {
 JobPlan plan_job(const Options& o) { return plan_job(o, InputVolume::open(o.input)); }
 
 JobPlan plan_job(const Options& o, InputVolume input) {
-  JobPlan p{std::move(input), output_names(o.output), {}, {}, {}, {}, {}, 1, 0, {}, {},
-            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false, -1, std::nullopt, {}, std::nullopt};
+  // A part file may have any name; its stream is the .nii.gz one unless
+  // --part-format nii.
+  JobPlan p{std::move(input), o.part ? OutputNames{o.output, o.output, !o.part_raw} : output_names(o.output),
+            {}, {}, {}, {}, {}, 1, 0, {}, {},
+            GzipEngine::zlib, 6, GzipEngine::zlib, {}, false, false, -1, std::nullopt, {}, std::nullopt, std::nullopt};
   p.output_exists = check_output_target(p.input, p.names, o);
   p.replace = o.force;
   p.stale = stale_temporaries(folder_of(p.names.image));
@@ -256,6 +273,7 @@ JobPlan plan_job(const Options& o, InputVolume input) {
   req.deflater_bytes = deflater_bytes(p.engine, p.level);
   req.block = o.block;
   req.temp_dir = folder_of(p.names.image);
+  if (o.qc && o.part) throw Error(ExitCode::usage, "--qc draws the whole volume; not with --part");
   if (o.qc) {
     if (name_taken(*o.qc) && !o.force && !o.dry_run)
       throw Error(ExitCode::bad_output, *o.qc + ": exists; use --force to replace it");
@@ -272,6 +290,7 @@ JobPlan plan_job(const Options& o, InputVolume input) {
                                                           std::nullopt},
                                             p.input.nifti_version(), p.names.pair());
   p.output_version = probe.version;
+  if (o.part) plan_part(p, o, req);
   return p;
 }
 
@@ -320,6 +339,7 @@ JobResult run_job(const JobPlan& p, SourceWatch* watch, const MemoryOutput* memo
   oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
                                       static_cast<std::size_t>(p.resample.threads));
   const auto t0 = std::chrono::steady_clock::now();
+  if (p.part && !memory) return run_part(p, watch, t0);
   if (memory) {
     if (memory->bytes != output_data_bytes(p)) throw Error(ExitCode::internal, "the output array has the wrong size");
     return stream_data(p, watch, std::make_unique<MemorySink>(memory->data, memory->bytes), [] {}, t0);

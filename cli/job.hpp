@@ -3,7 +3,9 @@
 // header) and run it (stream the data, write the output atomically).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,11 +13,13 @@
 
 #include "cli/input_geometry.hpp"
 #include "cli/options.hpp"
+#include "cli/part.hpp"
 #include "cli/qc.hpp"
 #include "engine/planner.hpp"
 #include "engine/target.hpp"
 #include "io/nifti_header.hpp"
 #include "io/gzip_codec.hpp"
+#include "io/byte_sink.hpp"
 #include "io/nifti_output.hpp"
 
 namespace respace {
@@ -43,6 +47,7 @@ struct JobPlan {
   std::optional<XformSource> xform_source;  // --xform-source
   Settings settings;                 // every setting decided (cli/convention.hpp)
   std::optional<std::string> qc;     // --qc FILE.png
+  std::optional<PartJob> part;       // --part K/N (cli/part.hpp)
 };
 
 struct JobResult {
@@ -51,6 +56,8 @@ struct JobResult {
   std::uint64_t peak_rss = 0;
   RunStats stats;
   std::optional<QcPicture> qc;  // --qc: what was drawn
+  std::optional<PartInfo> part;  // --part: the part file's trailer
+  double cpu_seconds = 0;        // user + system time of the process
 };
 
 // Voxel data written to memory instead of the output file (the Python
@@ -82,5 +89,15 @@ Mat4 stored_voxel_map(const JobPlan& p);
 
 // Peak resident set size of this process so far, in bytes.
 std::uint64_t peak_rss_bytes();
+// User and system CPU time of this process so far, in seconds.
+double cpu_seconds();
+
+// The voxel data of every volume through the resampler into `sink` (a file
+// after its header, a part's ranged sink, or the caller's memory), the input
+// watched by `watch` and both sides by the --qc slices. `finished` runs once
+// the sink is finished (the output's commit), before the picture is drawn.
+// A windowed part (JobPlan::part) reads its input planes alone.
+JobResult stream_data(const JobPlan& p, SourceWatch* watch, std::unique_ptr<ByteSink> sink,
+                      const std::function<void()>& finished, std::chrono::steady_clock::time_point t0);
 
 }  // namespace respace

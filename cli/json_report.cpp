@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/json_report.hpp"
 
+#include "cli/part_job.hpp"
+
 #include "cli/kernel_table.hpp"
 #include "cli/report.hpp"
 #include "io/nifti_header.hpp"
@@ -113,11 +115,14 @@ nlohmann::json plan_json(const JobPlan& p, const Options& o) {
   if (p.xform_disagreement_mm >= 0) j["input"]["qform_sform_disagreement_mm"] = p.xform_disagreement_mm;
   if (p.xform_source) j["plan"]["xform_source"] = *p.xform_source == XformSource::sform ? "sform" : "qform";
   if (!p.warning.empty()) j["warning"] = p.warning;
+  if (p.part) j["part"] = part_json(p);
   return j;
 }
 
 void add_result_json(nlohmann::json& j, const JobPlan& p, const JobResult& r, bool compare) {
   j["seconds"] = r.seconds;
+  j["cpu_seconds"] = r.cpu_seconds;
+  if (r.part) j["part_result"] = part_result_json(p, r);
   j["bytes_read"] = r.bytes_read;
   j["bytes_written"] = r.bytes_written;
   j["peak_rss_bytes"] = r.peak_rss;

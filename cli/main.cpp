@@ -8,6 +8,8 @@
 #include <string>
 
 #include "cli/batch.hpp"
+#include "cli/index_cmd.hpp"
+#include "cli/join.hpp"
 #include "cli/json_report.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
@@ -20,6 +22,10 @@ int main(int argc, char** argv) {
   // with the JSON error object.
   for (int i = 1; i < argc; ++i) o.json = o.json || std::string(argv[i]) == "--json";
   try {
+    // Subcommands: respace join OUTPUT PART... (cli/join.hpp), respace index
+    // INPUT (cli/index_cmd.hpp).
+    if (argc > 1 && std::string(argv[1]) == "join") return run_join(argc, argv);
+    if (argc > 1 && std::string(argv[1]) == "index") return run_index(argc, argv);
     ParseResult parsed = parse_options(argc, argv);
     if (parsed.print_and_exit) {
       std::cout << *parsed.print_and_exit;

@@ -4,6 +4,8 @@
 // to the whole call. parse_options() reads the command line with both.
 #include "cli/options.hpp"
 
+#include "cli/part.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -42,6 +44,9 @@ const char* kExamples =
     "  respace in.nii.gz zoom.nii.gz --spacing 0.1 0.1 0.15 --convention scipy-zoom   # resample_nifti.py's\n"
     "  respace --output-dir out --suffix _150um --spacing 0.15 0.15 0.15 --keep-going data/*.nii.gz\n"
     "  respace --manifest jobs.txt --spacing 0.15 0.15 0.15 --keep-going --skip-existing\n"
+    "  respace in.nii.gz part3.rsp --spacing 0.15 0.15 0.15 --part 3/16     # on one machine of 16\n"
+    "  respace join out.nii.gz part*.rsp                                      # then the parts into one\n"
+    "  respace index in.nii.gz            # access points, so that parts start inflating near their planes\n"
     "Manifest (--manifest FILE, - for standard input): one job per line,\n"
     "  INPUT OUTPUT [--spacing/--x-spacing/.../--size/--grid/--order/--kernel/--antialias/--boundary/\n"
     "               --convention/--fov/--size-rounding/--int-rounding/--header-spacing/--xform-source/--qc/\n"
@@ -129,6 +134,21 @@ void read_call_options(const po::variables_map& vm, Options& o) {
   o.quiet = given(vm, "quiet");
   o.compare = given(vm, "compare");
   o.json = given(vm, "json");
+  if (given(vm, "part")) {
+    o.part = parse_part(vm["part"].as<std::string>());
+    if (o.manifest || o.output_dir) usage("--part splits one job; not with --manifest or --output-dir");
+    if (o.compare) usage("--compare reports a whole volume; not with --part");
+  }
+  if (given(vm, "part-format")) {
+    const std::string f = vm["part-format"].as<std::string>();
+    if (f != "nii.gz" && f != "nii") usage("--part-format must be nii.gz or nii, not '" + f + "'");
+    if (!o.part) usage("--part-format needs --part");
+    o.part_raw = f == "nii";
+  }
+  if (given(vm, "index")) {
+    if (!o.part) usage("--index is read by a part (--part K/N)");
+    o.index = vm["index"].as<std::string>();
+  }
 }
 
 }  // namespace
@@ -224,7 +244,14 @@ po::options_description call_options() {
       ("keep-going", "batch: go on past a failing input; summary at the end, non-zero exit if any failed")
       ("skip-existing", "leave an output that exists and count it done (to resume a batch)")
       ("compare", "report min, max, mean and std of input and output (computed while streaming)")
-      ("json", "print the report as one JSON object on stdout (errors too), nothing else");
+      ("json", "print the report as one JSON object on stdout (errors too), nothing else")
+      ("part", po::value<std::string>()->value_name("K/N"),
+       "write part K of N of the output into OUTPUT (a part file, any name); respace join OUTPUT PART... "
+       "makes the file the single run writes (README: One volume on many machines)")
+      ("part-format", po::value<std::string>()->value_name("FMT"),
+       "nii.gz (default) | nii: the stream the parts hold, so the joined output's format")
+      ("index", po::value<std::string>()->value_name("PATH"),
+       "--part: the input's access points made by respace index (default: INPUT.respace-index, when it exists)");
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/convention.hpp"
+#include "cli/part.hpp"
 #include "cli/input_geometry.hpp"
 #include "engine/antialias.hpp"
 #include "engine/kernel.hpp"
@@ -58,6 +59,9 @@ struct Options {
   bool quiet = false;
   bool compare = false;  // min/max/mean/std of input and output
   bool json = false;     // the report as one JSON object on stdout
+  std::optional<PartSpec> part;  // --part K/N: part K of N of the output stream (cli/part.hpp)
+  bool part_raw = false;         // --part-format nii: parts of the .nii stream
+  std::optional<std::string> index;  // --index PATH: the input's access points (default: beside it)
 };
 
 // One job of a batch: the call's options with this job's files (and, from a

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/report.hpp"
 
+#include "cli/part_job.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -215,6 +217,7 @@ void print_plan(std::ostream& os, const JobPlan& p, const Options& o) {
   }
   if (!rp.how.empty()) os << "  " << to_string(rp.path) << " path   " << rp.how << "\n";
   print_memory(os, rp.memory);
+  if (p.part) print_part(os, p, o.dry_run);
 }
 
 void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool compare) {
@@ -249,6 +252,7 @@ void print_result(std::ostream& os, const JobPlan& p, const JobResult& r, bool c
   if (const auto& tf = r.stats.temp_file)
     os << "Temp:    " << tf->path << " (" << format_bytes(tf->bytes) << " of coefficients) "
        << (tf->removed ? "removed" : "NOT removed") << "\n";
+  print_part_result(os, p, r);
   os << "Done:    " << fmt("%.2f", r.seconds) << " s, read " << format_bytes(r.bytes_read) << ", wrote "
      << format_bytes(r.bytes_written) << ", peak memory (RSS) " << format_bytes(r.peak_rss) << "\n";
 }

@@ -147,6 +147,30 @@ const char* to_string(ResamplePath p) {
 
 namespace {
 
+// Output planes [k0, k1) of z alone: the rows sliced, the input indices
+// shifted to the first plane they read. Returns the input planes read.
+InputWindow window_z(AxisTable<double>& z, std::int64_t k0, std::int64_t k1) {
+  if (k0 < 0 || k1 > z.m || k0 > k1) throw std::logic_error("window_z: a window outside the output");
+  std::int64_t lo = INT64_MAX, hi = -1;
+  for (std::int64_t k = k0; k < k1; ++k)
+    if (z.ntap[static_cast<std::size_t>(k)] > 0) lo = std::min(lo, z.lo(k)), hi = std::max(hi, z.hi(k));
+  if (hi < 0) lo = 0, hi = -1;  // the window reads nothing (all fill)
+  const auto K = static_cast<std::size_t>(z.max_taps);
+  const auto a = static_cast<std::size_t>(k0), b = static_cast<std::size_t>(k1);
+  z.ntap.assign(z.ntap.begin() + static_cast<std::ptrdiff_t>(a), z.ntap.begin() + static_cast<std::ptrdiff_t>(b));
+  z.index.assign(z.index.begin() + static_cast<std::ptrdiff_t>(a * K), z.index.begin() + static_cast<std::ptrdiff_t>(b * K));
+  z.weight.assign(z.weight.begin() + static_cast<std::ptrdiff_t>(a * K), z.weight.begin() + static_cast<std::ptrdiff_t>(b * K));
+  z.coverage.assign(z.coverage.begin() + static_cast<std::ptrdiff_t>(a), z.coverage.begin() + static_cast<std::ptrdiff_t>(b));
+  z.inside.assign(z.inside.begin() + static_cast<std::ptrdiff_t>(a), z.inside.begin() + static_cast<std::ptrdiff_t>(b));
+  for (std::int64_t& i : z.index) i -= lo;
+  z.m = k1 - k0;
+  z.n = hi - lo + 1;
+  z.identity = false;
+  z.pick_runs.clear();
+  z.pick = false;
+  return {lo, hi - lo + 1};
+}
+
 // The paths' plan within the limit less `held`, what the caller holds
 // besides the engine (ResampleRequest::held).
 ResamplePlan plan_paths(const ResampleRequest& request, std::uint64_t held) {
@@ -213,7 +237,9 @@ ResamplePlan plan_paths(const ResampleRequest& request, std::uint64_t held) {
   }
 
   if (p.path == ResamplePath::separable) {
-    p.tables = std::make_shared<const SeparableTables>(build_separable_tables(p.setup));
+    SeparableTables tables = build_separable_tables(p.setup);
+    if (q.z_window) p.input_window = window_z(tables.z, (*q.z_window)[0], (*q.z_window)[1]);
+    p.tables = std::make_shared<const SeparableTables>(std::move(tables));
     p.pass = plan_within_limit<MemoryPlan>(policy, [&](std::uint64_t limit, bool smallest) {
       MemoryRequest req = memory_request(p.setup, *p.tables, smallest ? 1 : threads, limit);
       req.block = smallest ? 1 : q.block;

@@ -22,6 +22,8 @@
 // Thread safety: pure functions (machine_memory() reads /proc and /sys).
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -59,6 +61,15 @@ struct ResampleRequest {
   // Buffers the job holds besides the engine's (--qc's slices): planned
   // within the limit less these, and listed in the account.
   std::vector<MemoryItem> held;
+  // Output planes [first, second) only (respace --part): the separable
+  // path computes just those, reading just the input planes they need
+  // (ResamplePlan::input_window); the other paths compute every plane.
+  std::optional<std::array<std::int64_t, 2>> z_window;
+};
+
+// The stored input planes a windowed plan reads: [first, first + planes).
+struct InputWindow {
+  std::int64_t first = 0, planes = 0;
 };
 
 enum class ResamplePath { separable, general, labels };
@@ -92,6 +103,10 @@ struct ResamplePlan {
   std::string how;            // one line on how the path runs (the general path's store and why)
   int threads = 1;                // the planned thread count (oneTBB global_control)
   std::size_t output_chunks = 0;  // the output gzip sink.s chunk pool capacity (io/byte_sink.hpp)
+  // With ResampleRequest::z_window on the separable path: the output planes
+  // the engine writes are the window's, and it reads these input planes
+  // (the source opened at the first). Unset: every plane, from the first.
+  std::optional<InputWindow> input_window;
 };
 
 // Throws Error(usage) for what no path runs (--antialias box on the general

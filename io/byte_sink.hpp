@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,22 @@ using ChunkPtr = std::unique_ptr<Chunk>;
 
 constexpr std::size_t chunk_buffer_bytes() { return kDeflateWindow + kChunkBytes + deflate_bound(kChunkBytes); }
 
+// One piece of an output stream (respace --part, cli/part.hpp): the sink is
+// fed the stream's bytes from offset `fed` on and keeps [begin, end) of
+// them; begin is a multiple of kChunkBytes, so a gzip sink cuts the same
+// chunks, with the same dictionaries (the 32 KiB before begin), as the sink
+// of the whole stream. A gzip sink then writes those chunks' deflate pieces
+// alone: no gzip header, final block or trailer (the join adds them).
+struct StreamRange {
+  std::uint64_t fed = 0, begin = 0, end = 0;
+};
+
+// What a ranged sink kept: the CRC-32 and length of its uncompressed bytes.
+struct StreamPiece {
+  std::uint32_t crc = 0;
+  std::uint64_t length = 0;
+};
+
 class ByteSink {
 public:
   virtual ~ByteSink() = default;
@@ -69,6 +86,9 @@ public:
   virtual void cut(const unsigned char* /*p*/, std::size_t /*n*/, std::vector<ChunkPtr>& /*full*/) {}
   virtual void encode(Chunk& /*c*/) const {}
   virtual void write_chunk(const Chunk& /*c*/) {}
+  // A ranged sink (SinkOptions::range), after finish(): what it kept. Throws
+  // Error(internal) when it was not fed up to the range's end.
+  virtual StreamPiece piece() const { return {}; }
   // Pool statistics (tests assert the declared capacity holds).
   virtual std::size_t peak_chunks() const { return 0; }
   virtual std::size_t chunk_overflows() const { return 0; }
@@ -93,6 +113,7 @@ struct SinkOptions {
   // cache sizes its folios by the write, which matters to a file that is
   // memory-mapped afterwards (engine/general_resampler.cpp).
   std::size_t max_write = 0;
+  std::optional<StreamRange> range;  // a piece of the stream only (--part)
 };
 
 // `path` is used in error messages only.

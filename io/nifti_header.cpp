@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "io/error.hpp"
+#include "io/gzip_index.hpp"
 #include "io/read_ahead.hpp"
 #include "io/raw_header.hpp"
 
@@ -241,6 +242,14 @@ std::int64_t InputVolume::volumes() const {
 std::unique_ptr<ByteSource> InputVolume::open_data(GzipEngine engine) const {
   if (memory_) return memory_source(memory_, memory_bytes_, path_);
   return std::make_unique<ReadAheadSource>(open_byte_source(data_path_, data_offset(), engine), data_bytes());
+}
+
+std::unique_ptr<ByteSource> InputVolume::open_data(GzipEngine engine, std::uint64_t first, std::uint64_t bytes,
+                                                   const GzipIndex* index) const {
+  if (memory_) throw Error(ExitCode::internal, "a window of an input in memory");
+  if (index)
+    return std::make_unique<ReadAheadSource>(open_indexed_source(data_path_, *index, data_offset() + first), bytes, false);
+  return std::make_unique<ReadAheadSource>(open_byte_source(data_path_, data_offset() + first, engine), bytes, false);
 }
 
 }  // namespace respace

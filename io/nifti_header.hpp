@@ -18,6 +18,8 @@
 
 namespace respace {
 
+struct GzipIndex;
+
 struct NiftiImageDeleter {
   void operator()(nifti_image* p) const { nifti_image_free(p); }
 };
@@ -58,6 +60,11 @@ public:
   // Opens the voxel data positioned at its first byte, decoded on its own
   // thread ahead of the caller (io/read_ahead.hpp); gzip by `engine`.
   std::unique_ptr<ByteSource> open_data(GzipEngine engine = default_gzip_engine()) const;
+  // The `bytes` bytes of voxel data from byte `first` of the data on (a
+  // part's input planes): a gzip input is inflated from the access point of
+  // `index` before them (io/gzip_index.hpp), or without one from its start.
+  std::unique_ptr<ByteSource> open_data(GzipEngine engine, std::uint64_t first, std::uint64_t bytes,
+                                        const GzipIndex* index = nullptr) const;
   // The header's extensions: how many, and their bytes (esize summed); they
   // are never held, copy_extensions() streams them to an output.
   std::uint64_t extension_count() const { return raw_.extension_count; }

@@ -8,8 +8,8 @@
 
 namespace respace {
 
-ReadAheadSource::ReadAheadSource(std::unique_ptr<ByteSource> inner, std::uint64_t total)
-    : inner_(std::move(inner)), total_(total), gzip_(inner_->is_gzip()) {
+ReadAheadSource::ReadAheadSource(std::unique_ptr<ByteSource> inner, std::uint64_t total, bool to_end)
+    : inner_(std::move(inner)), total_(total), to_end_(to_end), gzip_(inner_->is_gzip()) {
   for (std::size_t i = 0; i < kReadAheadDepth; ++i) {
     auto b = std::make_unique<Block>();
     b->bytes.resize(kReadAheadBlock);
@@ -48,7 +48,7 @@ void ReadAheadSource::run() {
       }
       cv_.notify_all();
     }
-    inner_->finish();
+    if (to_end_) inner_->finish();
   } catch (...) {
     std::lock_guard<std::mutex> lock(mu_);
     error_ = std::current_exception();

@@ -31,7 +31,9 @@ constexpr std::size_t kReadAheadDepth = 4;
 
 class ReadAheadSource final : public ByteSource {
 public:
-  ReadAheadSource(std::unique_ptr<ByteSource> inner, std::uint64_t total);
+  // `total`: the bytes read ahead; then inner's finish() checks the rest of
+  // the stream, unless `to_end` is false (a part's window of the input).
+  ReadAheadSource(std::unique_ptr<ByteSource> inner, std::uint64_t total, bool to_end = true);
   ~ReadAheadSource() override;
 
   void read_exact(void* dst, std::size_t n) override;
@@ -48,6 +50,7 @@ private:
 
   std::unique_ptr<ByteSource> inner_;
   const std::uint64_t total_;
+  const bool to_end_;
   const bool gzip_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRESPACE_FUZZ=ON -DRESPACE_TESTS=OFF >/dev/null
-cmake --build build/fuzz -j"$(nproc)" --target fuzz_header fuzz_stream fuzz_planner respace_make_volume
+cmake --build build/fuzz -j"$(nproc)" --target fuzz_header fuzz_stream fuzz_planner fuzz_index respace_make_volume
 mkdir -p build/fuzz/crashes build/fuzz/seeds
 made=build/fuzz/seeds
 # Made seeds for the readers: small valid volumes, raw and gzip.
@@ -26,7 +26,7 @@ MK=build/fuzz/bench/respace_make_volume
   $MK $made/c.nii.gz 3 3 3 --datatype uint8 --pattern noise 2>/dev/null
 }
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
-for t in header stream planner; do
+for t in header stream planner index; do
   echo "== fuzz_$t: regressions"
   regress=(tests/fuzz/regressions/$t/*)
   if [ -e "${regress[0]}" ]; then build/fuzz/tests/fuzz/fuzz_$t "${regress[@]}"; fi

@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev                              # libFuzzer targets
   python3 python3-numpy python3-scipy python3-nibabel   # conformance tests
   nifti-bin gzip                                        # independent readers in tests
+  slurm-wlm munge                                       # the Slurm test of --part (a one-node cluster)
   libinsighttoolkit5-dev                                # ITK 5.2, the --convention itk reference
   pybind11-dev python3-pybind11 python3-dev python3-setuptools python3-pip python3-venv   # the Python package
   python3-pytest python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib   # its tests, the notebook

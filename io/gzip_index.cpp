@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+#include "io/gzip_index.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "io/atomic_file.hpp"
+#include "io/error.hpp"
+
+namespace respace {
+namespace {
+
+constexpr std::size_t kWindow = 32768;
+constexpr std::size_t kInBuffer = std::size_t{1} << 20;
+constexpr char kMagic[] = "RESPACE-GZINDEX1";  // 16 bytes
+constexpr std::uint64_t kMaxPoints = std::uint64_t{1} << 24;
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw Error(ExitCode::bad_input, path + ": " + what);
+}
+
+class Fd {
+public:
+  Fd(const std::string& path, int flags) : path_(path), fd_(::open(path.c_str(), flags | O_CLOEXEC)) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  std::size_t read_some(void* p, std::size_t n) {
+    for (;;) {
+      const ssize_t got = ::read(fd_, p, n);
+      if (got >= 0) return static_cast<std::size_t>(got);
+      if (errno != EINTR) fail(path_, std::string("read error: ") + std::strerror(errno));
+    }
+  }
+  void read_at(void* p, std::size_t n, std::uint64_t at) {
+    auto* b = static_cast<unsigned char*>(p);
+    while (n > 0) {
+      const ssize_t got = ::pread(fd_, b, n, static_cast<off_t>(at));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) fail(path_, "ends early");
+      b += got;
+      n -= static_cast<std::size_t>(got);
+      at += static_cast<std::uint64_t>(got);
+    }
+  }
+  std::uint64_t size() const {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) fail(path_, std::string("cannot stat: ") + std::strerror(errno));
+    return static_cast<std::uint64_t>(st.st_size);
+  }
+
+private:
+  std::string path_;
+  int fd_;
+};
+
+// The input's identity: its size and last 8 bytes.
+void identity(Fd& f, std::uint64_t& size, unsigned char tail[8]) {
+  size = f.size();
+  std::memset(tail, 0, 8);
+  if (size >= 8) f.read_at(tail, 8, size - 8);
+}
+
+void put64(std::vector<unsigned char>& b, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+
+std::uint64_t get64(const unsigned char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// A zlib stream that ends its life with its owner.
+struct ZStream {
+  z_stream s;
+  explicit ZStream(int window_bits) {
+    std::memset(&s, 0, sizeof s);
+    if (inflateInit2(&s, window_bits) != Z_OK) throw Error(ExitCode::internal, "zlib inflateInit2 failed");
+  }
+  ~ZStream() { inflateEnd(&s); }
+  ZStream(const ZStream&) = delete;
+  ZStream& operator=(const ZStream&) = delete;
+};
+
+// The decompressed stream from an access point: raw deflate to the end of
+// the member it starts in (its trailer skipped unchecked), then whole gzip
+// members, checked.
+class IndexedSource final : public ByteSource {
+public:
+  IndexedSource(const std::string& path, const AccessPoint& p) : path_(path), file_(path, O_RDONLY), zs_(-15), in_(kInBuffer) {
+    if (!file_.ok()) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    std::uint64_t at = p.in;
+    if (p.bits > 0) --at;  // the byte holding the block's first bits
+    if (::lseek(file_.fd(), static_cast<off_t>(at), SEEK_SET) < 0) fail(path, "cannot seek to an access point");
+    if (p.bits > 0) {
+      unsigned char b = 0;
+      if (file_.read_some(&b, 1) != 1) fail(path, "truncated gzip stream (at an access point of its index)");
+      ++read_;
+      if (inflatePrime(&zs_.s, p.bits, b >> (8 - p.bits)) != Z_OK) fail(path, "zlib inflatePrime failed");
+    }
+    if (!p.window.empty() &&
+        inflateSetDictionary(&zs_.s, p.window.data(), static_cast<uInt>(p.window.size())) != Z_OK)
+      fail(path, "zlib inflateSetDictionary failed");
+  }
+
+  void read_exact(void* dst, std::size_t n) override {
+    auto* p = static_cast<unsigned char*>(dst);
+    while (n > 0) {
+      const std::size_t got = ended_ ? 0 : inflate_some(p, n);
+      if (got == 0) fail(path_, "truncated voxel data: the decompressed stream ends " + std::to_string(n) +
+                                    " bytes short of the data the header describes");
+      p += got;
+      n -= got;
+    }
+  }
+  void finish() override {
+    unsigned char sink[4096];
+    while (!ended_ && inflate_some(sink, sizeof sink) > 0) {
+    }
+  }
+  std::uint64_t file_bytes_read() const override { return read_; }
+  bool is_gzip() const override { return true; }
+
+private:
+  bool refill() {
+    const std::size_t got = file_.read_some(in_.data(), in_.size());
+    read_ += got;
+    zs_.s.next_in = in_.data();
+    zs_.s.avail_in = static_cast<uInt>(got);
+    return got > 0;
+  }
+  // Consumes n bytes of input (the first member's trailer); false at EOF.
+  bool drop(std::size_t n) {
+    while (n > 0) {
+      if (zs_.s.avail_in == 0 && !refill()) return false;
+      const std::size_t k = std::min<std::size_t>(n, zs_.s.avail_in);
+      zs_.s.next_in += k;
+      zs_.s.avail_in -= static_cast<uInt>(k);
+      n -= k;
+    }
+    return true;
+  }
+  // After a member: true when another follows (inflate reset to read its
+  // gzip header), false at a clean end of the file.
+  bool next_member() {
+    if (raw_ && !drop(8)) fail(path_, "truncated gzip stream (no trailer after the last block)");
+    if (zs_.s.avail_in == 0 && !refill()) return false;
+    if (zs_.s.next_in[0] != 0x1f) fail(path_, "trailing garbage after the end of the gzip stream");
+    if (inflateReset2(&zs_.s, 16 + MAX_WBITS) != Z_OK) fail(path_, "zlib inflateReset2 failed");
+    raw_ = false;
+    return true;
+  }
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
+    zs_.s.next_out = dst;
+    zs_.s.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    const uInt want = zs_.s.avail_out;
+    while (zs_.s.avail_out == want) {
+      int rc = inflate(&zs_.s, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        if (zs_.s.avail_out != want) break;
+        if (!next_member()) {
+          ended_ = true;
+          return 0;
+        }
+        continue;
+      }
+      if (rc == Z_BUF_ERROR && zs_.s.avail_in > 0) rc = Z_DATA_ERROR;
+      if (rc != Z_OK && rc != Z_BUF_ERROR)
+        fail(path_, std::string("corrupt gzip data (") + (zs_.s.msg ? zs_.s.msg : "zlib error") + ")");
+      if (zs_.s.avail_in == 0 && zs_.s.avail_out == want && !refill())
+        fail(path_, "truncated gzip stream (unexpected end of file)");
+    }
+    return want - zs_.s.avail_out;
+  }
+
+  std::string path_;
+  Fd file_;
+  ZStream zs_;
+  std::vector<unsigned char> in_;
+  std::uint64_t read_ = 0;  // compressed bytes read (from the access point on)
+  bool raw_ = true, ended_ = false;
+};
+
+}  // namespace
+
+GzipIndex build_gzip_index(const std::string& path, std::uint64_t span) {
+  Fd f(path, O_RDONLY);
+  if (!f.ok()) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  GzipIndex index;
+  index.span = std::max<std::uint64_t>(span, kWindow);
+  identity(f, index.file_bytes, index.tail);
+  ZStream zs(16 + MAX_WBITS);  // gzip members
+  std::vector<unsigned char> in(kInBuffer);
+  std::vector<unsigned char> window(kWindow);  // the last 32 KiB of output, circular
+  std::uint64_t total_in = 0, total_out = 0, last = 0;
+  bool any = false;
+  for (;;) {
+    if (zs.s.avail_in == 0) {
+      const std::size_t got = f.read_some(in.data(), in.size());
+      if (got == 0) {
+        if (!any) fail(path, "not a gzip file (empty)");
+        fail(path, "truncated gzip stream (unexpected end of file)");
+      }
+      zs.s.next_in = in.data();
+      zs.s.avail_in = static_cast<uInt>(got);
+    }
+    any = true;
+    // Output into the circular window, up to its end; Z_BLOCK stops at each
+    // block boundary.
+    const std::size_t at = static_cast<std::size_t>(total_out % kWindow);
+    zs.s.next_out = window.data() + at;
+    zs.s.avail_out = static_cast<uInt>(kWindow - at);
+    const uInt before_in = zs.s.avail_in, before_out = zs.s.avail_out;
+    int rc = inflate(&zs.s, Z_BLOCK);
+    total_in += before_in - zs.s.avail_in;
+    total_out += before_out - zs.s.avail_out;
+    if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR)
+      fail(path, std::string("corrupt gzip data (") + (zs.s.msg ? zs.s.msg : "zlib error") + ")");
+    if (rc == Z_STREAM_END) {
+      // The member's end: another member, or the end of the file.
+      if (zs.s.avail_in == 0) {
+        const std::size_t got = f.read_some(in.data(), in.size());
+        zs.s.next_in = in.data();
+        zs.s.avail_in = static_cast<uInt>(got);
+        if (got == 0) break;
+      }
+      if (zs.s.next_in[0] != 0x1f) fail(path, "trailing garbage after the end of the gzip stream");
+      if (inflateReset(&zs.s) != Z_OK) throw Error(ExitCode::internal, "zlib inflateReset failed");
+      continue;
+    }
+    // At a block boundary (bit 7), not after the last block (bit 6): an
+    // access point, when far enough from the last one.
+    if ((zs.s.data_type & 128) && !(zs.s.data_type & 64) && (index.points.empty() ? total_out > 0 : total_out - last >= index.span)) {
+      if (index.points.size() >= kMaxPoints) fail(path, "too many access points (use a larger span)");
+      AccessPoint p;
+      p.out = total_out;
+      p.in = total_in;
+      p.bits = zs.s.data_type & 7;
+      const std::size_t w = static_cast<std::size_t>(std::min<std::uint64_t>(total_out, kWindow));
+      p.window.resize(w);
+      const std::size_t end = static_cast<std::size_t>(total_out % kWindow);
+      // the w bytes before `end`, circularly
+      for (std::size_t i = 0; i < w; ++i) p.window[i] = window[(end + kWindow - w + i) % kWindow];
+      index.points.push_back(std::move(p));
+      last = total_out;
+    }
+  }
+  index.total_out = total_out;
+  return index;
+}
+
+std::string default_index_path(const std::string& input) { return input + ".respace-index"; }
+
+std::uint64_t write_gzip_index(const GzipIndex& index, const std::string& path, bool replace) {
+  std::vector<unsigned char> b(kMagic, kMagic + 16);
+  put64(b, index.file_bytes);
+  b.insert(b.end(), index.tail, index.tail + 8);
+  put64(b, index.span);
+  put64(b, index.total_out);
+  put64(b, index.points.size());
+  std::vector<unsigned char> packed(compressBound(kWindow));
+  for (const AccessPoint& p : index.points) {
+    put64(b, p.out);
+    put64(b, p.in);
+    put64(b, static_cast<std::uint64_t>(p.bits));
+    put64(b, p.window.size());
+    uLongf n = static_cast<uLongf>(packed.size());
+    if (compress2(packed.data(), &n, p.window.data(), static_cast<uLong>(p.window.size()), 6) != Z_OK)
+      throw Error(ExitCode::internal, "zlib compress2 failed");
+    put64(b, n);
+    b.insert(b.end(), packed.data(), packed.data() + n);
+  }
+  AtomicFile out(path);
+  for (std::size_t at = 0; at < b.size();) {
+    const ssize_t put = ::write(out.fd(), b.data() + at, b.size() - at);
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0) throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno));
+    at += static_cast<std::size_t>(put);
+  }
+  out.commit(replace);
+  return b.size();
+}
+
+std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::string& input) {
+  Fd f(path, O_RDONLY);
+  if (!f.ok()) {
+    if (errno == ENOENT) return std::nullopt;
+    fail(path, std::string("cannot open the index: ") + std::strerror(errno));
+  }
+  const std::uint64_t size = f.size();
+  if (size > (std::uint64_t{1} << 32)) fail(path, "not a respace index (too large)");
+  std::vector<unsigned char> b(static_cast<std::size_t>(size));
+  if (!b.empty()) f.read_at(b.data(), b.size(), 0);
+  const auto corrupt = [&] { fail(path, "a corrupt respace index (make it again: respace index " + input + ")"); };
+  std::size_t at = 0;
+  const auto need = [&](std::size_t n) {
+    if (b.size() - at < n) corrupt();
+  };
+  need(16 + 8 + 8 + 8 + 8 + 8);
+  if (std::memcmp(b.data(), kMagic, 16) != 0) fail(path, "not a respace index");
+  at = 16;
+  GzipIndex index;
+  index.file_bytes = get64(&b[at]);
+  std::memcpy(index.tail, &b[at + 8], 8);
+  index.span = get64(&b[at + 16]);
+  index.total_out = get64(&b[at + 24]);
+  const std::uint64_t count = get64(&b[at + 32]);
+  at += 40;
+  Fd in(input, O_RDONLY);
+  if (!in.ok()) fail(input, std::string("cannot open: ") + std::strerror(errno));
+  std::uint64_t in_size = 0;
+  unsigned char tail[8];
+  identity(in, in_size, tail);
+  if (in_size != index.file_bytes || std::memcmp(tail, index.tail, 8) != 0)
+    fail(path, "an index of another file than " + input + " (or of an older version of it; make it again: respace index " +
+                   input + ")");
+  if (count > kMaxPoints) corrupt();
+  std::uint64_t last_out = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    need(40);
+    AccessPoint p;
+    p.out = get64(&b[at]);
+    p.in = get64(&b[at + 8]);
+    const std::uint64_t bits = get64(&b[at + 16]), w = get64(&b[at + 24]), packed = get64(&b[at + 32]);
+    at += 40;
+    if (bits > 7 || w > kWindow || w > p.out || p.out <= last_out || p.out > index.total_out || p.in > in_size ||
+        (bits > 0 && p.in == 0))
+      corrupt();
+    need(static_cast<std::size_t>(packed));
+    p.bits = static_cast<int>(bits);
+    p.window.resize(static_cast<std::size_t>(w));
+    uLongf n = static_cast<uLongf>(w);
+    if (uncompress(p.window.data(), &n, &b[at], static_cast<uLong>(packed)) != Z_OK || n != w) corrupt();
+    at += static_cast<std::size_t>(packed);
+    last_out = p.out;
+    index.points.push_back(std::move(p));
+  }
+  if (at != b.size()) corrupt();
+  return index;
+}
+
+std::unique_ptr<ByteSource> open_indexed_source(const std::string& path, const GzipIndex& index, std::uint64_t offset) {
+  // The last point at or before offset; none: the plain source from the start.
+  auto it = std::upper_bound(index.points.begin(), index.points.end(), offset,
+                             [](std::uint64_t o, const AccessPoint& p) { return o < p.out; });
+  if (it == index.points.begin()) return open_byte_source(path, offset);
+  const AccessPoint& p = *(it - 1);
+  auto src = std::make_unique<IndexedSource>(path, p);
+  src->skip(offset - p.out);
+  return src;
+}
+
+}  // namespace respace
