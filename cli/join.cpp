@@ -54,6 +54,21 @@ void copy_payload(const std::string& from, std::uint64_t bytes, int fd, const st
     int fd;
     ~FdGuard() { ::close(fd); }
   } guard{in};
+  // In the kernel where it can (no copy through user space), else by reads
+  // and writes.
+  while (bytes > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(bytes, std::uint64_t{1} << 30));
+    const ssize_t put = ::copy_file_range(in, nullptr, fd, nullptr, want, 0);
+    if (put > 0) {
+      bytes -= static_cast<std::uint64_t>(put);
+      continue;
+    }
+    if (put == 0) throw Error(ExitCode::bad_input, from + ": the part changed while it was joined");
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+      throw Error(ExitCode::bad_output, to + ": write failed: " + std::strerror(errno));
+    break;
+  }
   std::vector<unsigned char> buf(std::size_t{1} << 20);
   while (bytes > 0) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), bytes));

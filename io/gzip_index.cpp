@@ -6,6 +6,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#if RESPACE_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -192,6 +196,137 @@ private:
   bool raw_ = true, ended_ = false;
 };
 
+#if RESPACE_HAVE_ISAL
+// The same source decoded by ISA-L's inflate (about twice zlib's speed): the
+// block's first bits go into its bit buffer as inflatePrime puts them into
+// zlib's, the window in as its dictionary; raw deflate to the end of the
+// first member, then gzip members with their CRCs checked.
+class IsalIndexedSource final : public ByteSource {
+public:
+  IsalIndexedSource(const std::string& path, const AccessPoint& p)
+      : path_(path), file_(path, O_RDONLY), state_(std::make_unique<inflate_state>()), in_(kInBuffer) {
+    if (!file_.ok()) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    std::uint64_t at = p.in;
+    if (p.bits > 0) --at;
+    if (::lseek(file_.fd(), static_cast<off_t>(at), SEEK_SET) < 0) fail(path, "cannot seek to an access point");
+    isal_inflate_init(state_.get());
+    state_->crc_flag = ISAL_DEFLATE;
+    if (!p.window.empty() &&
+        isal_inflate_set_dict(state_.get(), const_cast<std::uint8_t*>(p.window.data()),
+                              static_cast<std::uint32_t>(p.window.size())) != COMP_OK)
+      fail(path, "ISA-L isal_inflate_set_dict failed");
+    if (p.bits > 0) {
+      unsigned char b = 0;
+      if (file_.read_some(&b, 1) != 1) fail(path, "truncated gzip stream (at an access point of its index)");
+      ++read_;
+      state_->read_in = static_cast<std::uint64_t>(b >> (8 - p.bits));
+      state_->read_in_length = p.bits;
+    }
+  }
+
+  void read_exact(void* dst, std::size_t n) override {
+    auto* p = static_cast<unsigned char*>(dst);
+    while (n > 0) {
+      const std::size_t got = ended_ ? 0 : inflate_some(p, n);
+      if (got == 0) fail(path_, "truncated voxel data: the decompressed stream ends " + std::to_string(n) +
+                                    " bytes short of the data the header describes");
+      p += got;
+      n -= got;
+    }
+  }
+  void finish() override {
+    unsigned char sink[4096];
+    while (!ended_ && inflate_some(sink, sizeof sink) > 0) {
+    }
+  }
+  std::uint64_t file_bytes_read() const override { return read_; }
+  bool is_gzip() const override { return true; }
+
+private:
+  bool refill() {
+    const std::size_t got = file_.read_some(in_.data(), in_.size());
+    read_ += got;
+    state_->next_in = in_.data();
+    state_->avail_in = static_cast<std::uint32_t>(got);
+    return got > 0;
+  }
+  bool drop(std::size_t n) {
+    while (n > 0) {
+      if (state_->avail_in == 0 && !refill()) return false;
+      const std::size_t k = std::min<std::size_t>(n, state_->avail_in);
+      state_->next_in += k;
+      state_->avail_in -= static_cast<std::uint32_t>(k);
+      n -= k;
+    }
+    return true;
+  }
+  // After raw deflate's last block ISA-L may hold input bytes beyond it in
+  // its bit buffer (the trailer's first bytes): they go back in front of
+  // the input, past the last block's padding bits.
+  void unread_bit_buffer() {
+    const int pad = state_->read_in_length % 8, whole = state_->read_in_length / 8;
+    std::vector<unsigned char> again;
+    for (int i = 0; i < whole; ++i) again.push_back(static_cast<unsigned char>(state_->read_in >> (pad + 8 * i)));
+    again.insert(again.end(), state_->next_in, state_->next_in + state_->avail_in);
+    spill_.swap(again);
+    state_->read_in = 0;
+    state_->read_in_length = 0;
+    state_->next_in = spill_.data();
+    state_->avail_in = static_cast<std::uint32_t>(spill_.size());
+  }
+  // After a member: true when another follows (the state reset, keeping
+  // the input, to parse its gzip header), false at a clean end of the file.
+  bool next_member() {
+    if (raw_) unread_bit_buffer();
+    if (raw_ && !drop(8)) fail(path_, "truncated gzip stream (no trailer after the last block)");
+    if (state_->avail_in == 0 && !refill()) return false;
+    if (state_->next_in[0] != 0x1f) fail(path_, "trailing garbage after the end of the gzip stream");
+    // isal_inflate_init clears the input and the output pointers alike.
+    unsigned char* next_in = state_->next_in;
+    unsigned char* next_out = state_->next_out;
+    const std::uint32_t avail_in = state_->avail_in, avail_out = state_->avail_out;
+    isal_inflate_init(state_.get());
+    state_->crc_flag = ISAL_GZIP;
+    state_->next_in = next_in;
+    state_->avail_in = avail_in;
+    state_->next_out = next_out;
+    state_->avail_out = avail_out;
+    raw_ = false;
+    return true;
+  }
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
+    state_->next_out = dst;
+    state_->avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(n, 1u << 30));
+    const std::uint32_t want = state_->avail_out;
+    while (state_->avail_out == want) {
+      if (state_->block_state == ISAL_BLOCK_FINISH) {
+        if (!next_member()) {
+          ended_ = true;
+          return 0;
+        }
+        continue;
+      }
+      const int rc = isal_inflate(state_.get());
+      if (rc != ISAL_DECOMP_OK)
+        fail(path_, std::string("corrupt gzip data (") +
+                        (rc == ISAL_INCORRECT_CHECKSUM ? "incorrect data check" : "invalid deflate data") + ")");
+      if (state_->block_state == ISAL_BLOCK_FINISH) continue;
+      if (state_->avail_out == want && state_->avail_in == 0 && !refill())
+        fail(path_, "truncated gzip stream (unexpected end of file)");
+    }
+    return want - state_->avail_out;
+  }
+
+  std::string path_;
+  Fd file_;
+  std::unique_ptr<inflate_state> state_;
+  std::vector<unsigned char> in_;
+  std::vector<unsigned char> spill_;  // input handed back after the first member's last block
+  std::uint64_t read_ = 0;
+  bool raw_ = true, ended_ = false;
+};
+#endif
+
 }  // namespace
 
 GzipIndex build_gzip_index(const std::string& path, std::uint64_t span) {
@@ -350,13 +485,18 @@ std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::str
   return index;
 }
 
-std::unique_ptr<ByteSource> open_indexed_source(const std::string& path, const GzipIndex& index, std::uint64_t offset) {
+std::unique_ptr<ByteSource> open_indexed_source(const std::string& path, const GzipIndex& index, std::uint64_t offset,
+                                                GzipEngine engine) {
   // The last point at or before offset; none: the plain source from the start.
   auto it = std::upper_bound(index.points.begin(), index.points.end(), offset,
                              [](std::uint64_t o, const AccessPoint& p) { return o < p.out; });
-  if (it == index.points.begin()) return open_byte_source(path, offset);
+  if (it == index.points.begin()) return open_byte_source(path, offset, engine);
   const AccessPoint& p = *(it - 1);
-  auto src = std::make_unique<IndexedSource>(path, p);
+  std::unique_ptr<ByteSource> src;
+#if RESPACE_HAVE_ISAL
+  if (engine == GzipEngine::isal) src = std::make_unique<IsalIndexedSource>(path, p);
+#endif
+  if (!src) src = std::make_unique<IndexedSource>(path, p);
   src->skip(offset - p.out);
   return src;
 }

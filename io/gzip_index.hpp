@@ -64,9 +64,11 @@ std::uint64_t write_gzip_index(const GzipIndex& index, const std::string& path, 
 std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::string& input);
 
 // A source over the decompressed stream of `path` from `offset` on,
-// inflating (zlib) from the last access point at or before it. The stream's
-// members after the first are read and checked as usual; the first, entered
-// in its middle, has its CRC unchecked (the index's build checked it).
-std::unique_ptr<ByteSource> open_indexed_source(const std::string& path, const GzipIndex& index, std::uint64_t offset);
+// inflating from the last access point at or before it, by `engine` (ISA-L
+// or zlib; the stream's bytes are the same). The stream's members after the
+// first are read and checked as usual; the first, entered in its middle,
+// has its CRC unchecked (the index's build checked it).
+std::unique_ptr<ByteSource> open_indexed_source(const std::string& path, const GzipIndex& index, std::uint64_t offset,
+                                                GzipEngine engine = default_gzip_engine());
 
 }  // namespace respace

@@ -248,7 +248,7 @@ std::unique_ptr<ByteSource> InputVolume::open_data(GzipEngine engine, std::uint6
                                                    const GzipIndex* index) const {
   if (memory_) throw Error(ExitCode::internal, "a window of an input in memory");
   if (index)
-    return std::make_unique<ReadAheadSource>(open_indexed_source(data_path_, *index, data_offset() + first), bytes, false);
+    return std::make_unique<ReadAheadSource>(open_indexed_source(data_path_, *index, data_offset() + first, engine), bytes, false);
   return std::make_unique<ReadAheadSource>(open_byte_source(data_path_, data_offset() + first, engine), bytes, false);
 }
 

@@ -2,7 +2,7 @@
 // Fuzz target: the readers of issue 19's files. Any bytes as
 //   - a gzip file indexed (io/gzip_index.hpp build_gzip_index): either it
 //     throws respace::Error, or a read through the index at a few offsets
-//     equals the plain source's bytes there;
+//     (zlib and ISA-L) equals the plain source's bytes there;
 //   - an index file of a fixed, valid gzip file (read_gzip_index): either
 //     it throws respace::Error, or reads through it throw Error or succeed;
 //   - a part file (cli/part.hpp read_part): Error or a trailer.
@@ -68,14 +68,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const GzipIndex index = build_gzip_index(path, std::uint64_t{1} << 15);
       for (std::uint64_t at : {std::uint64_t{0}, index.total_out / 3, index.total_out / 2, index.total_out * 9 / 10}) {
         const std::vector<unsigned char> want = bytes_at(open_byte_source(path, at, GzipEngine::zlib), 1 << 16);
-        std::vector<unsigned char> got;
-        try {
-          got = bytes_at(open_indexed_source(path, index, at), 1 << 16);
-        } catch (const Error&) {
-          std::abort();  // an index that build made must open
+        for (GzipEngine engine : {GzipEngine::zlib, GzipEngine::isal}) {
+          if (engine == GzipEngine::isal && !have_isal()) continue;
+          std::vector<unsigned char> got;
+          try {
+            got = bytes_at(open_indexed_source(path, index, at, engine), 1 << 16);
+          } catch (const Error&) {
+            std::abort();  // an index that build made must open
+          }
+          const std::size_t n = std::min(want.size(), got.size());
+          if (!std::equal(got.begin(), got.begin() + static_cast<long>(n), want.begin())) std::abort();
         }
-        const std::size_t n = std::min(want.size(), got.size());
-        if (!std::equal(got.begin(), got.begin() + static_cast<long>(n), want.begin())) std::abort();
       }
     } else if (mode == 1) {
       const std::optional<GzipIndex> index = read_gzip_index(path, fixed_gz());
