@@ -86,8 +86,9 @@ for P in $PARTS; do
   done
 done
 
-# 100 parts, from the figures above and the plan of part 1 of 100.
-plan=$("$BIN" "$in" "$WORK/x.rsp" "${JOB[@]}" --part 1/100 --index "$index" --dry-run --json)
+# 100 parts, from the figures above and the plan of part 50 of 100 (a middle
+# one: halos on both sides).
+plan=$("$BIN" "$in" "$WORK/x.rsp" "${JOB[@]}" --part 50/100 --index "$index" --dry-run --json)
 read -r stream chunks in_planes < <(echo "$plan" | /usr/bin/python3 -c '
 import json, sys
 p = json.load(sys.stdin)["part"]
@@ -95,8 +96,9 @@ print(p["stream_bytes"], p["chunks"][1] - p["chunks"][0], p["input_planes"][1] -
 span_bytes=$(/usr/bin/python3 -c "
 s = '$SPAN'; m = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
 print(int(float(s[:-1]) * m[s[-1].upper()]) if s[-1].upper() in m else int(s))")
-echo "100 parts (from the plan of part 1/100): a stream of $stream bytes, $chunks chunks of 512 KiB per part;"
-echo "  each part reads $in_planes input planes ($((in_planes * N * N * 4 / 1048576)) MiB) and inflates on average half a span"
+echo "100 parts (from the plan of part 50/100): a stream of $stream bytes, $chunks chunks of 512 KiB per part;"
+echo "  each part reads $in_planes input planes ($((in_planes * N * N * 4 / 1048576)) MiB; its own output planes need about $((N / 100)), the rest are halos)"
+echo "  and inflates on average half a span"
 echo "  ($((span_bytes / 2 / 1048576)) MiB with --span $SPAN) before them: a span near a part's own input or below keeps that"
 echo "  small (respace index --span 8M); each part also starts a process and plans (in the figures above), and the"
 echo "  join copies the compressed output once."
