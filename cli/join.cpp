@@ -33,18 +33,6 @@ const char* const kUsage =
     "  --force   replace an existing OUTPUT\n"
     "  --json    print a summary as one JSON object\n";
 
-void write_all(int fd, const std::string& path, const void* p, std::size_t n) {
-  const auto* b = static_cast<const unsigned char*>(p);
-  while (n > 0) {
-    const ssize_t put = ::write(fd, b, n);
-    if (put < 0) {
-      if (errno == EINTR) continue;
-      throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno));
-    }
-    b += put;
-    n -= static_cast<std::size_t>(put);
-  }
-}
 
 // Copies the first `bytes` bytes of `from` to fd.
 void copy_payload(const std::string& from, std::uint64_t bytes, int fd, const std::string& to) {
@@ -75,7 +63,7 @@ void copy_payload(const std::string& from, std::uint64_t bytes, int fd, const st
     const ssize_t got = ::read(in, buf.data(), want);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) throw Error(ExitCode::bad_input, from + ": the part changed while it was joined");
-    write_all(fd, to, buf.data(), static_cast<std::size_t>(got));
+    write_fully(fd, to, buf.data(), static_cast<std::size_t>(got));
     bytes -= static_cast<std::uint64_t>(got);
   }
 }
@@ -182,7 +170,7 @@ int run_join(int argc, const char* const* argv) {
   if (gzip) {
     // As io/byte_sink.cpp's gzip writer: no name, no time stamp, OS Unix.
     const unsigned char h[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
-    write_all(out.fd(), a.output, h, sizeof h);
+    write_fully(out.fd(), a.output, h, sizeof h);
     written += sizeof h;
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -201,7 +189,7 @@ int run_join(int argc, const char* const* argv) {
       tail[2 + i] = static_cast<unsigned char>(crc >> (8 * i));
       tail[6 + i] = static_cast<unsigned char>(length >> (8 * i));
     }
-    write_all(out.fd(), a.output, tail, sizeof tail);
+    write_fully(out.fd(), a.output, tail, sizeof tail);
     written += sizeof tail;
   }
   out.commit(a.force);

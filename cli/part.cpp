@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "io/atomic_file.hpp"
 #include "io/byte_sink.hpp"
 #include "io/error.hpp"
 #include "io/gzip_codec.hpp"
@@ -25,18 +26,6 @@ constexpr std::size_t kMagicBytes = 16;
 constexpr std::size_t kFooterBytes = kMagicBytes + 8;
 constexpr std::uint64_t kMaxTrailer = 1 << 20;
 
-void write_all(int fd, const std::string& path, const void* p, std::size_t n) {
-  const auto* b = static_cast<const unsigned char*>(p);
-  while (n > 0) {
-    const ssize_t put = ::write(fd, b, n);
-    if (put < 0) {
-      if (errno == EINTR) continue;
-      throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno));
-    }
-    b += put;
-    n -= static_cast<std::size_t>(put);
-  }
-}
 
 void read_at(int fd, const std::string& path, void* p, std::size_t n, std::uint64_t at) {
   auto* b = static_cast<unsigned char*>(p);
@@ -137,12 +126,12 @@ void write_part_trailer(int fd, const std::string& path, PartInfo& info) {
   j["payload_crc32"] = info.payload_crc;
   j["input_planes"] = info.input_planes;
   info.json = j.dump();
-  write_all(fd, path, info.json.data(), info.json.size());
+  write_fully(fd, path, info.json.data(), info.json.size());
   unsigned char footer[kFooterBytes];
   std::memcpy(footer, kMagic, kMagicBytes);
   for (int i = 0; i < 8; ++i) footer[kMagicBytes + static_cast<std::size_t>(i)] =
       static_cast<unsigned char>(static_cast<std::uint64_t>(info.json.size()) >> (8 * i));
-  write_all(fd, path, footer, sizeof footer);
+  write_fully(fd, path, footer, sizeof footer);
 }
 
 PartInfo read_part(const std::string& path) {

@@ -260,4 +260,20 @@ void install_cleanup_signal_handlers() {
 #endif
 }
 
+void write_fully(int fd, const std::string& path, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  while (n > 0) {
+    ssize_t put = ::write(fd, p, n);
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno) +
+                                            (errno == EFBIG ? " (the file-size limit, ulimit -f, or the file "
+                                                              "system's largest file)"
+                                                            : ""));
+    }
+    p += put;
+    n -= static_cast<std::size_t>(put);
+  }
+}
+
 }  // namespace respace

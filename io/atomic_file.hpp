@@ -116,4 +116,8 @@ void install_cleanup_signal_handlers();
 // process exits (the progress bar's, cli/progress.hpp), or -1 for none.
 void set_open_line(int fd);
 
+// Writes all n bytes to fd, or throws Error(bad_output) naming `path` (and
+// the file-size limit when that is what stopped it).
+void write_fully(int fd, const std::string& path, const void* data, std::size_t n);
+
 }  // namespace respace

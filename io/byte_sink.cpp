@@ -9,25 +9,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
 namespace respace {
 namespace {
 
-void write_all(int fd, const std::string& path, const unsigned char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t put = ::write(fd, p, n);
-    if (put < 0) {
-      if (errno == EINTR) continue;
-      throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno) +
-                                            (errno == EFBIG ? " (the file-size limit, ulimit -f, or the file "
-                                                              "system's largest file)"
-                                                            : ""));
-    }
-    p += put;
-    n -= static_cast<std::size_t>(put);
-  }
-}
 
 // Where a ranged sink is in the stream (SinkOptions::range): how much of
 // the next n bytes falls before the range, in it, and after it.
@@ -102,7 +89,7 @@ private:
   void put(const unsigned char* p, std::size_t n) {
     while (n > 0) {
       const std::size_t k = std::min(max_write_, n);
-      write_all(fd_, path_, p, k);
+      write_fully(fd_, path_, p, k);
       p += k;
       n -= k;
     }
@@ -163,7 +150,7 @@ public:
 
   void write_chunk(const Chunk& c) override {
     write_header();
-    write_all(fd_, path_, c.encoded(), c.encoded_n);
+    write_fully(fd_, path_, c.encoded(), c.encoded_n);
     written_ += c.encoded_n;
     crc_ = crc32_join(crc_, c.crc, c.n);
     length_ += c.n;
@@ -194,7 +181,7 @@ public:
       tail[2 + i] = static_cast<unsigned char>(crc_ >> (8 * i));
       tail[6 + i] = static_cast<unsigned char>(length_ >> (8 * i));
     }
-    write_all(fd_, path_, tail, sizeof tail);
+    write_fully(fd_, path_, tail, sizeof tail);
     written_ += sizeof tail;
   }
 
@@ -221,7 +208,7 @@ private:
     // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix): no time stamp, so
     // the same data always gives the same bytes.
     const unsigned char h[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
-    write_all(fd_, path_, h, sizeof h);
+    write_fully(fd_, path_, h, sizeof h);
     written_ += sizeof h;
     header_written_ = true;
   }

@@ -99,25 +99,10 @@ struct ZStream {
 
 // The decompressed stream from an access point: raw deflate to the end of
 // the member it starts in (its trailer skipped unchecked), then whole gzip
-// members, checked.
-class IndexedSource final : public ByteSource {
+// members, checked. The file side and the read loop, whatever the engine;
+// an engine supplies inflate_some() and its input pointers.
+class IndexedSourceBase : public ByteSource {
 public:
-  IndexedSource(const std::string& path, const AccessPoint& p) : path_(path), file_(path, O_RDONLY), zs_(-15), in_(kInBuffer) {
-    if (!file_.ok()) fail(path, std::string("cannot open: ") + std::strerror(errno));
-    std::uint64_t at = p.in;
-    if (p.bits > 0) --at;  // the byte holding the block's first bits
-    if (::lseek(file_.fd(), static_cast<off_t>(at), SEEK_SET) < 0) fail(path, "cannot seek to an access point");
-    if (p.bits > 0) {
-      unsigned char b = 0;
-      if (file_.read_some(&b, 1) != 1) fail(path, "truncated gzip stream (at an access point of its index)");
-      ++read_;
-      if (inflatePrime(&zs_.s, p.bits, b >> (8 - p.bits)) != Z_OK) fail(path, "zlib inflatePrime failed");
-    }
-    if (!p.window.empty() &&
-        inflateSetDictionary(&zs_.s, p.window.data(), static_cast<uInt>(p.window.size())) != Z_OK)
-      fail(path, "zlib inflateSetDictionary failed");
-  }
-
   void read_exact(void* dst, std::size_t n) override {
     auto* p = static_cast<unsigned char*>(dst);
     while (n > 0) {
@@ -136,36 +121,95 @@ public:
   std::uint64_t file_bytes_read() const override { return read_; }
   bool is_gzip() const override { return true; }
 
-private:
+protected:
+  // Opens the file at the point; first_ gets the byte holding the block's
+  // first bits (when p.bits > 0).
+  IndexedSourceBase(const std::string& path, const AccessPoint& p)
+      : path_(path), file_(path, O_RDONLY), in_(kInBuffer) {
+    if (!file_.ok()) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    const std::uint64_t at = p.bits > 0 ? p.in - 1 : p.in;
+    if (::lseek(file_.fd(), static_cast<off_t>(at), SEEK_SET) < 0) fail(path, "cannot seek to an access point");
+    if (p.bits > 0) {
+      if (file_.read_some(&first_, 1) != 1) fail(path, "truncated gzip stream (at an access point of its index)");
+      ++read_;
+    }
+  }
+
+  // Inflates up to n bytes; 0 only at the clean end of the stream.
+  virtual std::size_t inflate_some(unsigned char* dst, std::size_t n) = 0;
+  virtual unsigned char* next_in() const = 0;
+  virtual std::size_t avail_in() const = 0;
+  virtual void set_input(unsigned char* p, std::size_t n) = 0;
+  // Ready for a gzip member's header, the input kept.
+  virtual void reset_to_gzip() = 0;
+  // After the raw first member: input the engine holds beyond its last
+  // block, handed back in front of the input.
+  virtual void hand_back() {}
+
   bool refill() {
     const std::size_t got = file_.read_some(in_.data(), in_.size());
     read_ += got;
-    zs_.s.next_in = in_.data();
-    zs_.s.avail_in = static_cast<uInt>(got);
+    set_input(in_.data(), got);
     return got > 0;
   }
-  // Consumes n bytes of input (the first member's trailer); false at EOF.
-  bool drop(std::size_t n) {
-    while (n > 0) {
-      if (zs_.s.avail_in == 0 && !refill()) return false;
-      const std::size_t k = std::min<std::size_t>(n, zs_.s.avail_in);
-      zs_.s.next_in += k;
-      zs_.s.avail_in -= static_cast<uInt>(k);
-      n -= k;
-    }
-    return true;
-  }
-  // After a member: true when another follows (inflate reset to read its
-  // gzip header), false at a clean end of the file.
+  // After a member: true when another follows (reset to read its gzip
+  // header), false at a clean end of the file; the first member's trailer
+  // is skipped unchecked.
   bool next_member() {
-    if (raw_ && !drop(8)) fail(path_, "truncated gzip stream (no trailer after the last block)");
-    if (zs_.s.avail_in == 0 && !refill()) return false;
-    if (zs_.s.next_in[0] != 0x1f) fail(path_, "trailing garbage after the end of the gzip stream");
-    if (inflateReset2(&zs_.s, 16 + MAX_WBITS) != Z_OK) fail(path_, "zlib inflateReset2 failed");
+    if (raw_) {
+      hand_back();
+      for (std::size_t n = 8; n > 0;) {
+        if (avail_in() == 0 && !refill()) fail(path_, "truncated gzip stream (no trailer after the last block)");
+        const std::size_t k = std::min(n, avail_in());
+        set_input(next_in() + k, avail_in() - k);
+        n -= k;
+      }
+    }
+    if (avail_in() == 0 && !refill()) return false;
+    if (next_in()[0] != 0x1f) fail(path_, "trailing garbage after the end of the gzip stream");
+    reset_to_gzip();
     raw_ = false;
     return true;
   }
-  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
+  // The engine's inflate stopped: at a member's end, the next one (or the
+  // stream's end: `ended_`); returns whether to go on.
+  bool member_ended() {
+    if (next_member()) return true;
+    ended_ = true;
+    return false;
+  }
+  [[noreturn]] void corrupt(const std::string& why) const { fail(path_, "corrupt gzip data (" + why + ")"); }
+  [[noreturn]] void truncated() const { fail(path_, "truncated gzip stream (unexpected end of file)"); }
+
+  std::string path_;
+  Fd file_;
+  std::vector<unsigned char> in_;
+  std::uint64_t read_ = 0;  // compressed bytes read (from the access point on)
+  unsigned char first_ = 0;
+  bool raw_ = true, ended_ = false;
+};
+
+class IndexedSource final : public IndexedSourceBase {
+public:
+  IndexedSource(const std::string& path, const AccessPoint& p) : IndexedSourceBase(path, p), zs_(-15) {
+    if (p.bits > 0 && inflatePrime(&zs_.s, p.bits, first_ >> (8 - p.bits)) != Z_OK)
+      fail(path, "zlib inflatePrime failed");
+    if (!p.window.empty() &&
+        inflateSetDictionary(&zs_.s, p.window.data(), static_cast<uInt>(p.window.size())) != Z_OK)
+      fail(path, "zlib inflateSetDictionary failed");
+  }
+
+private:
+  unsigned char* next_in() const override { return zs_.s.next_in; }
+  std::size_t avail_in() const override { return zs_.s.avail_in; }
+  void set_input(unsigned char* p, std::size_t n) override {
+    zs_.s.next_in = p;
+    zs_.s.avail_in = static_cast<uInt>(n);
+  }
+  void reset_to_gzip() override {
+    if (inflateReset2(&zs_.s, 16 + MAX_WBITS) != Z_OK) fail(path_, "zlib inflateReset2 failed");
+  }
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) override {
     zs_.s.next_out = dst;
     zs_.s.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
     const uInt want = zs_.s.avail_out;
@@ -173,42 +217,27 @@ private:
       int rc = inflate(&zs_.s, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) {
         if (zs_.s.avail_out != want) break;
-        if (!next_member()) {
-          ended_ = true;
-          return 0;
-        }
+        if (!member_ended()) return 0;
         continue;
       }
       if (rc == Z_BUF_ERROR && zs_.s.avail_in > 0) rc = Z_DATA_ERROR;
-      if (rc != Z_OK && rc != Z_BUF_ERROR)
-        fail(path_, std::string("corrupt gzip data (") + (zs_.s.msg ? zs_.s.msg : "zlib error") + ")");
-      if (zs_.s.avail_in == 0 && zs_.s.avail_out == want && !refill())
-        fail(path_, "truncated gzip stream (unexpected end of file)");
+      if (rc != Z_OK && rc != Z_BUF_ERROR) corrupt(zs_.s.msg ? zs_.s.msg : "zlib error");
+      if (zs_.s.avail_in == 0 && zs_.s.avail_out == want && !refill()) truncated();
     }
     return want - zs_.s.avail_out;
   }
 
-  std::string path_;
-  Fd file_;
   ZStream zs_;
-  std::vector<unsigned char> in_;
-  std::uint64_t read_ = 0;  // compressed bytes read (from the access point on)
-  bool raw_ = true, ended_ = false;
 };
 
 #if RESPACE_HAVE_ISAL
-// The same source decoded by ISA-L's inflate (about twice zlib's speed): the
-// block's first bits go into its bit buffer as inflatePrime puts them into
-// zlib's, the window in as its dictionary; raw deflate to the end of the
-// first member, then gzip members with their CRCs checked.
-class IsalIndexedSource final : public ByteSource {
+// The same by ISA-L's inflate (about twice zlib's speed): the block's first
+// bits go into its bit buffer as inflatePrime puts them into zlib's, the
+// window in as its dictionary.
+class IsalIndexedSource final : public IndexedSourceBase {
 public:
   IsalIndexedSource(const std::string& path, const AccessPoint& p)
-      : path_(path), file_(path, O_RDONLY), state_(std::make_unique<inflate_state>()), in_(kInBuffer) {
-    if (!file_.ok()) fail(path, std::string("cannot open: ") + std::strerror(errno));
-    std::uint64_t at = p.in;
-    if (p.bits > 0) --at;
-    if (::lseek(file_.fd(), static_cast<off_t>(at), SEEK_SET) < 0) fail(path, "cannot seek to an access point");
+      : IndexedSourceBase(path, p), state_(std::make_unique<inflate_state>()) {
     isal_inflate_init(state_.get());
     state_->crc_flag = ISAL_DEFLATE;
     if (!p.window.empty() &&
@@ -216,72 +245,20 @@ public:
                               static_cast<std::uint32_t>(p.window.size())) != COMP_OK)
       fail(path, "ISA-L isal_inflate_set_dict failed");
     if (p.bits > 0) {
-      unsigned char b = 0;
-      if (file_.read_some(&b, 1) != 1) fail(path, "truncated gzip stream (at an access point of its index)");
-      ++read_;
-      state_->read_in = static_cast<std::uint64_t>(b >> (8 - p.bits));
+      state_->read_in = static_cast<std::uint64_t>(first_ >> (8 - p.bits));
       state_->read_in_length = p.bits;
     }
   }
 
-  void read_exact(void* dst, std::size_t n) override {
-    auto* p = static_cast<unsigned char*>(dst);
-    while (n > 0) {
-      const std::size_t got = ended_ ? 0 : inflate_some(p, n);
-      if (got == 0) fail(path_, "truncated voxel data: the decompressed stream ends " + std::to_string(n) +
-                                    " bytes short of the data the header describes");
-      p += got;
-      n -= got;
-    }
-  }
-  void finish() override {
-    unsigned char sink[4096];
-    while (!ended_ && inflate_some(sink, sizeof sink) > 0) {
-    }
-  }
-  std::uint64_t file_bytes_read() const override { return read_; }
-  bool is_gzip() const override { return true; }
-
 private:
-  bool refill() {
-    const std::size_t got = file_.read_some(in_.data(), in_.size());
-    read_ += got;
-    state_->next_in = in_.data();
-    state_->avail_in = static_cast<std::uint32_t>(got);
-    return got > 0;
+  unsigned char* next_in() const override { return state_->next_in; }
+  std::size_t avail_in() const override { return state_->avail_in; }
+  void set_input(unsigned char* p, std::size_t n) override {
+    state_->next_in = p;
+    state_->avail_in = static_cast<std::uint32_t>(n);
   }
-  bool drop(std::size_t n) {
-    while (n > 0) {
-      if (state_->avail_in == 0 && !refill()) return false;
-      const std::size_t k = std::min<std::size_t>(n, state_->avail_in);
-      state_->next_in += k;
-      state_->avail_in -= static_cast<std::uint32_t>(k);
-      n -= k;
-    }
-    return true;
-  }
-  // After raw deflate's last block ISA-L may hold input bytes beyond it in
-  // its bit buffer (the trailer's first bytes): they go back in front of
-  // the input, past the last block's padding bits.
-  void unread_bit_buffer() {
-    const int pad = state_->read_in_length % 8, whole = state_->read_in_length / 8;
-    std::vector<unsigned char> again;
-    for (int i = 0; i < whole; ++i) again.push_back(static_cast<unsigned char>(state_->read_in >> (pad + 8 * i)));
-    again.insert(again.end(), state_->next_in, state_->next_in + state_->avail_in);
-    spill_.swap(again);
-    state_->read_in = 0;
-    state_->read_in_length = 0;
-    state_->next_in = spill_.data();
-    state_->avail_in = static_cast<std::uint32_t>(spill_.size());
-  }
-  // After a member: true when another follows (the state reset, keeping
-  // the input, to parse its gzip header), false at a clean end of the file.
-  bool next_member() {
-    if (raw_) unread_bit_buffer();
-    if (raw_ && !drop(8)) fail(path_, "truncated gzip stream (no trailer after the last block)");
-    if (state_->avail_in == 0 && !refill()) return false;
-    if (state_->next_in[0] != 0x1f) fail(path_, "trailing garbage after the end of the gzip stream");
-    // isal_inflate_init clears the input and the output pointers alike.
+  // isal_inflate_init clears the input and the output pointers alike.
+  void reset_to_gzip() override {
     unsigned char* next_in = state_->next_in;
     unsigned char* next_out = state_->next_out;
     const std::uint32_t avail_in = state_->avail_in, avail_out = state_->avail_out;
@@ -291,39 +268,39 @@ private:
     state_->avail_in = avail_in;
     state_->next_out = next_out;
     state_->avail_out = avail_out;
-    raw_ = false;
-    return true;
   }
-  std::size_t inflate_some(unsigned char* dst, std::size_t n) {
+  // Whole bytes left in ISA-L's bit buffer after the last block (past its
+  // padding bits): seen as 0 here, handled should a version keep some.
+  void hand_back() override {
+    const int pad = state_->read_in_length % 8, whole = state_->read_in_length / 8;
+    if (whole == 0) return;
+    std::vector<unsigned char> again;
+    for (int i = 0; i < whole; ++i) again.push_back(static_cast<unsigned char>(state_->read_in >> (pad + 8 * i)));
+    again.insert(again.end(), state_->next_in, state_->next_in + state_->avail_in);
+    spill_.swap(again);
+    state_->read_in = 0;
+    state_->read_in_length = 0;
+    set_input(spill_.data(), spill_.size());
+  }
+  std::size_t inflate_some(unsigned char* dst, std::size_t n) override {
     state_->next_out = dst;
     state_->avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(n, 1u << 30));
     const std::uint32_t want = state_->avail_out;
     while (state_->avail_out == want) {
       if (state_->block_state == ISAL_BLOCK_FINISH) {
-        if (!next_member()) {
-          ended_ = true;
-          return 0;
-        }
+        if (!member_ended()) return 0;
         continue;
       }
       const int rc = isal_inflate(state_.get());
-      if (rc != ISAL_DECOMP_OK)
-        fail(path_, std::string("corrupt gzip data (") +
-                        (rc == ISAL_INCORRECT_CHECKSUM ? "incorrect data check" : "invalid deflate data") + ")");
+      if (rc != ISAL_DECOMP_OK) corrupt(rc == ISAL_INCORRECT_CHECKSUM ? "incorrect data check" : "invalid deflate data");
       if (state_->block_state == ISAL_BLOCK_FINISH) continue;
-      if (state_->avail_out == want && state_->avail_in == 0 && !refill())
-        fail(path_, "truncated gzip stream (unexpected end of file)");
+      if (state_->avail_out == want && state_->avail_in == 0 && !refill()) truncated();
     }
     return want - state_->avail_out;
   }
 
-  std::string path_;
-  Fd file_;
   std::unique_ptr<inflate_state> state_;
-  std::vector<unsigned char> in_;
   std::vector<unsigned char> spill_;  // input handed back after the first member's last block
-  std::uint64_t read_ = 0;
-  bool raw_ = true, ended_ = false;
 };
 #endif
 
@@ -417,12 +394,7 @@ std::uint64_t write_gzip_index(const GzipIndex& index, const std::string& path, 
     b.insert(b.end(), packed.data(), packed.data() + n);
   }
   AtomicFile out(path);
-  for (std::size_t at = 0; at < b.size();) {
-    const ssize_t put = ::write(out.fd(), b.data() + at, b.size() - at);
-    if (put < 0 && errno == EINTR) continue;
-    if (put < 0) throw Error(ExitCode::bad_output, path + ": write failed: " + std::strerror(errno));
-    at += static_cast<std::size_t>(put);
-  }
+  write_fully(out.fd(), path, b.data(), b.size());
   out.commit(replace);
   return b.size();
 }
