@@ -111,13 +111,6 @@ void plan_part(JobPlan& p, const Options& o, ResampleRequest& req) {
   };
   if (o.dry_run)
     for (int k = 1; k <= part.spec.n; ++k) part.all.push_back(row_of({k, part.spec.n}));
-  if (part.windowed && file_is_gzip(p.input.data_path())) {
-    // The input's access points: --index PATH, or beside the input.
-    part.index_path = o.index ? *o.index : default_index_path(p.input.data_path());
-    std::optional<GzipIndex> index = read_gzip_index(part.index_path, p.input.data_path());
-    if (!index && o.index) throw Error(ExitCode::bad_input, *o.index + ": no such index (respace index INPUT makes one)");
-    if (index) part.index = std::make_shared<const GzipIndex>(std::move(*index));
-  }
   if (part.windowed) {
     part.planes = part_planes(part.layout, part.header_bytes, part.plane_bytes, planes, part.gzip);
     req.z_window = std::array<std::int64_t, 2>{part.planes.k0, part.planes.k1};
@@ -125,6 +118,15 @@ void plan_part(JobPlan& p, const Options& o, ResampleRequest& req) {
     if (!p.resample.input_window) throw Error(ExitCode::internal, "--part: the window was not planned");
     part.input_first = p.resample.input_window->first;
     part.input_planes = p.resample.input_window->planes;
+    if (file_is_gzip(p.input.data_path())) {
+      // The input's access point before the part's planes: from --index
+      // PATH, or from the index beside the input when there is one.
+      part.index_path = o.index ? *o.index : default_index_path(p.input.data_path());
+      const std::uint64_t first = p.input.data_offset() + static_cast<std::uint64_t>(part.input_first) * p.input.plane_bytes();
+      std::optional<GzipIndex> index = read_gzip_index(part.index_path, p.input.data_path(), first);
+      if (!index && o.index) throw Error(ExitCode::bad_input, *o.index + ": no such index (respace index INPUT makes one)");
+      if (index) part.index = std::make_shared<const GzipIndex>(std::move(*index));
+    }
   } else {
     part.planes = {0, planes, 0, true};
     part.input_first = 0;
@@ -162,7 +164,7 @@ void print_part(std::ostream& os, const JobPlan& p, bool all) {
      << "\n";
   os << "  reads          input planes " << plane_range(pj.input_first, pj.input_planes) << " of " << nz;
   if (pj.index)
-    os << " (from the access point before them: " << pj.index_path << ", " << pj.index->points.size() << " points)";
+    os << " (from the access point before them: " << pj.index_path << ", " << pj.index->point_count << " points)";
   else if (pj.input_first > 0 && file_is_gzip(p.input.data_path()))
     os << " (inflating the input from its start: respace index " << p.input.path() << " makes access points)";
   os << "\n";

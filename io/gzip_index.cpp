@@ -369,6 +369,7 @@ GzipIndex build_gzip_index(const std::string& path, std::uint64_t span) {
     }
   }
   index.total_out = total_out;
+  index.point_count = index.points.size();
   return index;
 }
 
@@ -399,31 +400,33 @@ std::uint64_t write_gzip_index(const GzipIndex& index, const std::string& path, 
   return b.size();
 }
 
-std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::string& input) {
+std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::string& input,
+                                         std::optional<std::uint64_t> before) {
   Fd f(path, O_RDONLY);
   if (!f.ok()) {
     if (errno == ENOENT) return std::nullopt;
     fail(path, std::string("cannot open the index: ") + std::strerror(errno));
   }
   const std::uint64_t size = f.size();
-  if (size > (std::uint64_t{1} << 32)) fail(path, "not a respace index (too large)");
-  std::vector<unsigned char> b(static_cast<std::size_t>(size));
-  if (!b.empty()) f.read_at(b.data(), b.size(), 0);
   const auto corrupt = [&] { fail(path, "a corrupt respace index (make it again: respace index " + input + ")"); };
-  std::size_t at = 0;
-  const auto need = [&](std::size_t n) {
-    if (b.size() - at < n) corrupt();
+  // Read piece by piece: the windows of the points not kept are skipped,
+  // never held.
+  std::uint64_t at = 0;
+  const auto take = [&](void* dst, std::uint64_t n) {
+    if (size - at < n) corrupt();
+    f.read_at(dst, static_cast<std::size_t>(n), at);
+    at += n;
   };
-  need(16 + 8 + 8 + 8 + 8 + 8);
-  if (std::memcmp(b.data(), kMagic, 16) != 0) fail(path, "not a respace index");
-  at = 16;
+  unsigned char head[56];
+  if (size < sizeof head) fail(path, "not a respace index (too short)");
+  take(head, sizeof head);
+  if (std::memcmp(head, kMagic, 16) != 0) fail(path, "not a respace index");
   GzipIndex index;
-  index.file_bytes = get64(&b[at]);
-  std::memcpy(index.tail, &b[at + 8], 8);
-  index.span = get64(&b[at + 16]);
-  index.total_out = get64(&b[at + 24]);
-  const std::uint64_t count = get64(&b[at + 32]);
-  at += 40;
+  index.file_bytes = get64(head + 16);
+  std::memcpy(index.tail, head + 24, 8);
+  index.span = get64(head + 32);
+  index.total_out = get64(head + 40);
+  const std::uint64_t count = get64(head + 48);
   Fd in(input, O_RDONLY);
   if (!in.ok()) fail(input, std::string("cannot open: ") + std::strerror(errno));
   std::uint64_t in_size = 0;
@@ -433,27 +436,36 @@ std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::str
     fail(path, "an index of another file than " + input + " (or of an older version of it; make it again: respace index " +
                    input + ")");
   if (count > kMaxPoints) corrupt();
+  index.point_count = count;
   std::uint64_t last_out = 0;
+  std::vector<unsigned char> packed_bytes;
   for (std::uint64_t i = 0; i < count; ++i) {
-    need(40);
+    unsigned char e[40];
+    take(e, sizeof e);
     AccessPoint p;
-    p.out = get64(&b[at]);
-    p.in = get64(&b[at + 8]);
-    const std::uint64_t bits = get64(&b[at + 16]), w = get64(&b[at + 24]), packed = get64(&b[at + 32]);
-    at += 40;
+    p.out = get64(e);
+    p.in = get64(e + 8);
+    const std::uint64_t bits = get64(e + 16), w = get64(e + 24), packed = get64(e + 32);
     if (bits > 7 || w > kWindow || w > p.out || p.out <= last_out || p.out > index.total_out || p.in > in_size ||
-        (bits > 0 && p.in == 0))
+        (bits > 0 && p.in == 0) || packed > compressBound(kWindow))
       corrupt();
-    need(static_cast<std::size_t>(packed));
+    last_out = p.out;
+    const bool keep = !before || p.out <= *before;
+    if (!keep) {  // past the offset wanted: checked, not kept
+      if (size - at < packed) corrupt();
+      at += packed;
+      continue;
+    }
+    packed_bytes.resize(static_cast<std::size_t>(packed));
+    take(packed_bytes.data(), packed);
     p.bits = static_cast<int>(bits);
     p.window.resize(static_cast<std::size_t>(w));
     uLongf n = static_cast<uLongf>(w);
-    if (uncompress(p.window.data(), &n, &b[at], static_cast<uLong>(packed)) != Z_OK || n != w) corrupt();
-    at += static_cast<std::size_t>(packed);
-    last_out = p.out;
+    if (uncompress(p.window.data(), &n, packed_bytes.data(), static_cast<uLong>(packed)) != Z_OK || n != w) corrupt();
+    if (before) index.points.clear();  // only the last point at or before the offset
     index.points.push_back(std::move(p));
   }
-  if (at != b.size()) corrupt();
+  if (at != size) corrupt();
   return index;
 }
 

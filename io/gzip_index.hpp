@@ -43,6 +43,7 @@ struct GzipIndex {
   std::uint64_t file_bytes = 0;  // the gzip file's size
   unsigned char tail[8] = {};    // its last 8 bytes
   std::vector<AccessPoint> points;
+  std::uint64_t point_count = 0;  // in the file (read_gzip_index may keep fewer)
 };
 
 constexpr std::uint64_t kDefaultIndexSpan = std::uint64_t{64} << 20;
@@ -60,8 +61,12 @@ std::uint64_t write_gzip_index(const GzipIndex& index, const std::string& path, 
 
 // The index at `path` when it exists and belongs to `input` (same size and
 // tail); nullopt when there is none. Throws Error(bad_input) for an index
-// that is corrupt, or that belongs to another file (say which).
-std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::string& input);
+// that is corrupt, or that belongs to another file (say which). With
+// `before`, only the last point at or before that offset is kept (a part
+// needs one; every entry is still checked): memory stays one window
+// whatever the index's size.
+std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::string& input,
+                                         std::optional<std::uint64_t> before = std::nullopt);
 
 // A source over the decompressed stream of `path` from `offset` on,
 // inflating from the last access point at or before it, by `engine` (ISA-L

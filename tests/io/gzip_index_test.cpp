@@ -102,6 +102,16 @@ TEST_F(GzipIndexTest, IndexedReadsEqualThePlainOnesAtAnyOffset) {
       }
       s->finish();  // on to the end: the later members' CRCs checked, no garbage
       }
+      // A part keeps one point: the last at or before its offset.
+      const std::optional<GzipIndex> one = read_gzip_index(path, gz, offset);
+      ASSERT_TRUE(one.has_value());
+      EXPECT_EQ(one->point_count, index.points.size());
+      ASSERT_LE(one->points.size(), 1u);
+      if (!one->points.empty()) {
+        EXPECT_LE(one->points[0].out, offset);
+      }
+      const std::vector<unsigned char> again = read(*open_indexed_source(gz, *one, offset), n);
+      EXPECT_TRUE(std::equal(again.begin(), again.end(), data.begin() + static_cast<std::ptrdiff_t>(offset))) << offset;
     }
   }
 }
