@@ -23,7 +23,11 @@ namespace {
 // ended (or cleared, on a throw) before this returns.
 JobResult run_planned(const JobPlan& plan, const Options& o, const std::string& label) {
   if (!progress_wanted(o)) return run_job(plan);
-  Progress progress(label, plan.input.data_bytes());
+  // A windowed part reads its input planes alone.
+  const std::uint64_t bytes = plan.part && plan.part->windowed
+                                  ? static_cast<std::uint64_t>(plan.part->input_planes) * plan.input.plane_bytes()
+                                  : plan.input.data_bytes();
+  Progress progress(label, bytes);
   JobResult result = run_job(plan, &progress);
   progress.done();
   return result;

@@ -394,6 +394,10 @@ std::uint64_t write_gzip_index(const GzipIndex& index, const std::string& path, 
     put64(b, n);
     b.insert(b.end(), packed.data(), packed.data() + n);
   }
+  // The file's own CRC-32 last: a bit flipped in a window would otherwise
+  // give wrong voxels silently.
+  const auto crc = static_cast<std::uint32_t>(crc32(0, b.data(), static_cast<uInt>(b.size())));
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(crc >> (8 * i)));
   AtomicFile out(path);
   write_fully(out.fd(), path, b.data(), b.size());
   out.commit(replace);
@@ -411,14 +415,19 @@ std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::str
   const auto corrupt = [&] { fail(path, "a corrupt respace index (make it again: respace index " + input + ")"); };
   // Read piece by piece: the windows of the points not kept are skipped,
   // never held.
+  // Every byte is read once, in order, for the file's CRC-32 (its last 4).
+  if (size < 4) fail(path, "not a respace index (too short)");
+  const std::uint64_t body = size - 4;
   std::uint64_t at = 0;
+  uLong crc = crc32(0, nullptr, 0);
   const auto take = [&](void* dst, std::uint64_t n) {
-    if (size - at < n) corrupt();
+    if (body - at < n) corrupt();
     f.read_at(dst, static_cast<std::size_t>(n), at);
+    crc = crc32(crc, static_cast<const Bytef*>(dst), static_cast<uInt>(n));
     at += n;
   };
   unsigned char head[56];
-  if (size < sizeof head) fail(path, "not a respace index (too short)");
+  if (size < sizeof head + 4) fail(path, "not a respace index (too short)");
   take(head, sizeof head);
   if (std::memcmp(head, kMagic, 16) != 0) fail(path, "not a respace index");
   GzipIndex index;
@@ -450,14 +459,9 @@ std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::str
         (bits > 0 && p.in == 0) || packed > compressBound(kWindow))
       corrupt();
     last_out = p.out;
-    const bool keep = !before || p.out <= *before;
-    if (!keep) {  // past the offset wanted: checked, not kept
-      if (size - at < packed) corrupt();
-      at += packed;
-      continue;
-    }
     packed_bytes.resize(static_cast<std::size_t>(packed));
     take(packed_bytes.data(), packed);
+    if (before && p.out > *before) continue;  // past the offset wanted: checked, not kept
     p.bits = static_cast<int>(bits);
     p.window.resize(static_cast<std::size_t>(w));
     uLongf n = static_cast<uLongf>(w);
@@ -465,7 +469,11 @@ std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::str
     if (before) index.points.clear();  // only the last point at or before the offset
     index.points.push_back(std::move(p));
   }
-  if (at != size) corrupt();
+  unsigned char stored[4];
+  if (at != body) corrupt();
+  f.read_at(stored, 4, body);
+  if (static_cast<std::uint32_t>(crc) != (stored[0] | stored[1] << 8 | stored[2] << 16 | static_cast<std::uint32_t>(stored[3]) << 24))
+    corrupt();
   return index;
 }
 

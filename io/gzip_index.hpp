@@ -14,8 +14,8 @@
 // The index file (respace index INPUT, beside the input as
 // INPUT.respace-index by default): "RESPACE-GZINDEX1", the input's identity
 // (size and last 8 bytes: the CRC-32 and length of its last member), the
-// span and total output, then each point with its window deflated. An index
-// whose identity does not match its input is not used.
+// span and total output, then each point with its window deflated, then the
+// file's CRC-32. An index whose identity does not match its input is refused.
 //
 // Thread safety: pure functions but for the files; one reader per source.
 #pragma once

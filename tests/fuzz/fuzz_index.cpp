@@ -3,7 +3,7 @@
 //   - a gzip file indexed (io/gzip_index.hpp build_gzip_index): either it
 //     throws respace::Error, or a read through the index at a few offsets
 //     (zlib and ISA-L) equals the plain source's bytes there;
-//   - an index file of a fixed, valid gzip file (read_gzip_index): either
+//   - edits to a valid index of a fixed gzip file (read_gzip_index): either
 //     it throws respace::Error, or reads through it throw Error or succeed;
 //   - a part file (cli/part.hpp read_part): Error or a trailer.
 // The first byte picks which; the rest is the file.
@@ -81,6 +81,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
       }
     } else if (mode == 1) {
+      // The input as edits to a valid index of the fixed file (3 bytes per
+      // edit: where, and what to XOR there), so the fuzzer reaches past
+      // the identity check into the entries.
+      static const std::string valid = [] {
+        const std::string p = fixed_gz() + ".respace-index";
+        write_gzip_index(build_gzip_index(fixed_gz(), std::uint64_t{1} << 18), p, true);
+        FILE* f = std::fopen(p.c_str(), "rb");
+        std::string b;
+        char buf[4096];
+        for (std::size_t n; f && (n = std::fread(buf, 1, sizeof buf, f)) > 0;) b.append(buf, n);
+        if (f) std::fclose(f);
+        ::unlink(p.c_str());
+        return b;
+      }();
+      std::string edited = valid;
+      for (std::size_t e = 1; e + 2 < size && !edited.empty(); e += 3)
+        edited[(static_cast<std::size_t>(data[e]) << 8 | data[e + 1]) % edited.size()] ^= static_cast<char>(data[e + 2]);
+      if (size % 7 == 3) edited.resize(edited.size() * data[size - 1] / 256);  // truncated now and then
+      FILE* f = std::fopen(path.c_str(), "wb");
+      if (f) {
+        std::fwrite(edited.data(), 1, edited.size(), f);
+        std::fclose(f);
+      }
       const std::optional<GzipIndex> index = read_gzip_index(path, fixed_gz());
       if (index)
         for (std::uint64_t at : {std::uint64_t{0}, std::uint64_t{1} << 20, std::uint64_t{5} << 19})

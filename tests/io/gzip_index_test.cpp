@@ -133,7 +133,7 @@ TEST_F(GzipIndexTest, AnotherFilesOrACorruptIndexIsRefusedAndAMissingOneIsNone) 
     std::ifstream f(file("a.idx"), std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(f), {});
   }
-  for (std::size_t at : {std::size_t{20}, std::size_t{70}, bytes.size() - 3}) {
+  for (std::size_t at : {std::size_t{20}, std::size_t{70}, bytes.size() / 2, bytes.size() - 3}) {  // identity, an entry, a window, the CRC
     std::string bad = bytes;
     bad[at] = static_cast<char>(bad[at] ^ 0x5a);
     std::ofstream(file("bad.idx"), std::ios::binary) << bad;
