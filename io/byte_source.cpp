@@ -83,6 +83,11 @@ private:
 // reading compressed input, members back to back, trailing garbage, and the
 // messages. An engine supplies inflate_some() and access to its input
 // pointers (called once per buffer or member, never per byte).
+//
+// A source may also start at an access point of an index (io/gzip_index.hpp)
+// instead of the stream's start: it then inflates raw deflate to the end of
+// the member it entered, skips that member's trailer unchecked, and reads
+// the following members as usual.
 class GzipSourceBase : public ByteSource {
 public:
   void read_exact(void* dst, std::size_t n) override {
@@ -113,7 +118,26 @@ protected:
   virtual const unsigned char* next_in() const = 0;
   virtual std::size_t avail_in() const = 0;
   virtual void set_input(unsigned char* p, std::size_t n) = 0;
-  virtual void reset_member() = 0;  // ready for the next gzip member
+  virtual void reset_member() = 0;  // ready for the next gzip member (its header)
+  // At the end of the member entered at an access point: input the engine
+  // holds beyond its last block, handed back in front of the input.
+  virtual void hand_back() {}
+
+  // Positions the file at access point p (its first whole byte, or the byte
+  // before when the block starts inside it) and returns that byte's bits
+  // the block starts with (0 when p.bits is 0). Inflate raw deflate from
+  // here until the member ends.
+  unsigned char enter(const AccessPoint& p) {
+    const std::uint64_t at = p.bits > 0 ? p.in - 1 : p.in;
+    if (::lseek(file_.fd(), static_cast<off_t>(at), SEEK_SET) < 0) fail(file_.path(), "cannot seek to an access point");
+    raw_first_ = true;
+    unsigned char first = 0;
+    if (p.bits > 0) {
+      if (file_.read_some(&first, 1) != 1) fail(file_.path(), "truncated gzip stream (at an access point of its index)");
+      ++file_read_;
+    }
+    return first;
+  }
 
   // More compressed input; false at the end of the file.
   bool refill() {
@@ -125,6 +149,16 @@ protected:
   // At the end of a member: true if another member follows, false at a
   // clean end of file; throws on anything else.
   bool next_member() {
+    if (raw_first_) {  // the member entered in its middle: its trailer skipped
+      hand_back();
+      for (std::size_t n = 8; n > 0;) {
+        if (avail_in() == 0 && !refill()) fail(file_.path(), "truncated gzip stream (no trailer after the last block)");
+        const std::size_t k = std::min(n, avail_in());
+        set_input(const_cast<unsigned char*>(next_in()) + k, avail_in() - k);
+        n -= k;
+      }
+      raw_first_ = false;
+    }
     if (avail_in() == 0 && !refill()) return false;
     const unsigned char* p = next_in();
     if (p[0] != 0x1f || (avail_in() > 1 && p[1] != 0x8b))
@@ -141,6 +175,7 @@ protected:
   std::vector<unsigned char> in_;
   std::uint64_t file_read_ = 0;
   bool ended_ = false;
+  bool raw_first_ = false;  // in the member entered at an access point
 };
 
 class GzipSource final : public GzipSourceBase {
@@ -155,6 +190,21 @@ public:
       throw;
     }
   }
+  GzipSource(const std::string& path, const AccessPoint& p, std::uint64_t skip_bytes) : GzipSourceBase(path) {
+    std::memset(&zs_, 0, sizeof zs_);
+    if (inflateInit2(&zs_, -MAX_WBITS) != Z_OK) fail(path, "zlib inflateInit2 failed");
+    try {
+      const unsigned char first = enter(p);
+      if (p.bits > 0 && inflatePrime(&zs_, p.bits, first >> (8 - p.bits)) != Z_OK) fail(path, "zlib inflatePrime failed");
+      if (!p.window.empty() &&
+          inflateSetDictionary(&zs_, p.window.data(), static_cast<uInt>(p.window.size())) != Z_OK)
+        fail(path, "zlib inflateSetDictionary failed");
+      skip(skip_bytes);
+    } catch (...) {
+      inflateEnd(&zs_);
+      throw;
+    }
+  }
   ~GzipSource() override { inflateEnd(&zs_); }
 
 private:
@@ -164,8 +214,8 @@ private:
     zs_.next_in = p;
     zs_.avail_in = static_cast<uInt>(n);
   }
-  void reset_member() override {
-    if (inflateReset(&zs_) != Z_OK) fail(file_.path(), "zlib inflateReset failed");
+  void reset_member() override {  // gzip wrapping (a source entered at an access point started raw)
+    if (inflateReset2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(file_.path(), "zlib inflateReset2 failed");
   }
 
   std::size_t inflate_some(unsigned char* dst, std::size_t n) override {
@@ -204,6 +254,23 @@ public:
       : GzipSourceBase(path), state_(std::make_unique<inflate_state>()) {
     reset_member();
     skip(offset);
+  }
+  // At an access point: raw deflate, the block's first bits in ISA-L's bit
+  // buffer (as inflatePrime puts them in zlib's), the window as dictionary.
+  IsalGzipSource(const std::string& path, const AccessPoint& p, std::uint64_t skip_bytes)
+      : GzipSourceBase(path), state_(std::make_unique<inflate_state>()) {
+    isal_inflate_init(state_.get());
+    state_->crc_flag = ISAL_DEFLATE;
+    if (!p.window.empty() &&
+        isal_inflate_set_dict(state_.get(), const_cast<std::uint8_t*>(p.window.data()),
+                              static_cast<std::uint32_t>(p.window.size())) != COMP_OK)
+      fail(path, "ISA-L isal_inflate_set_dict failed");
+    const unsigned char first = enter(p);
+    if (p.bits > 0) {
+      state_->read_in = static_cast<std::uint64_t>(first >> (8 - p.bits));
+      state_->read_in_length = p.bits;
+    }
+    skip(skip_bytes);
   }
 
 private:
@@ -247,7 +314,23 @@ private:
     return want - state_->avail_out;
   }
 
+  // Whole bytes left in ISA-L's bit buffer after raw deflate's last block
+  // (past its padding bits): seen as 0 here, handled should a version keep
+  // some.
+  void hand_back() override {
+    const int pad = state_->read_in_length % 8, whole = state_->read_in_length / 8;
+    if (whole == 0) return;
+    std::vector<unsigned char> again;
+    for (int i = 0; i < whole; ++i) again.push_back(static_cast<unsigned char>(state_->read_in >> (pad + 8 * i)));
+    again.insert(again.end(), state_->next_in, state_->next_in + state_->avail_in);
+    spill_.swap(again);
+    state_->read_in = 0;
+    state_->read_in_length = 0;
+    set_input(spill_.data(), spill_.size());
+  }
+
   std::unique_ptr<inflate_state> state_;
+  std::vector<unsigned char> spill_;  // input handed back after an entered member's last block
 };
 #endif
 
@@ -317,6 +400,15 @@ std::unique_ptr<ByteSource> watched_source(std::unique_ptr<ByteSource> inner,
 
 std::unique_ptr<ByteSource> memory_source(const unsigned char* data, std::uint64_t bytes, std::string name) {
   return std::make_unique<MemorySource>(data, bytes, std::move(name));
+}
+
+std::unique_ptr<ByteSource> open_byte_source_at(const std::string& path, const AccessPoint& point, std::uint64_t skip,
+                                                GzipEngine engine) {
+#if RESPACE_HAVE_ISAL
+  if (engine == GzipEngine::isal) return std::make_unique<IsalGzipSource>(path, point, skip);
+#endif
+  (void)engine;
+  return std::make_unique<GzipSource>(path, point, skip);
 }
 
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset, GzipEngine engine) {

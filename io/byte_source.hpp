@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/gzip_codec.hpp"
 
@@ -43,6 +44,22 @@ public:
 // gzip input is inflated by `engine` (zlib when ISA-L is not built in).
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, std::uint64_t offset,
                                              GzipEngine engine = default_gzip_engine());
+
+// Where inflating can start in a gzip file other than its start
+// (io/gzip_index.hpp builds them): a deflate block inside some member.
+struct AccessPoint {
+  std::uint64_t out = 0;  // offset in the decompressed stream
+  std::uint64_t in = 0;   // offset of the first whole byte of the block in the file
+  int bits = 0;           // 0-7: bits of the byte before `in` that the block starts with
+  std::vector<unsigned char> window;  // the output before `out` (up to 32 KiB)
+};
+
+// The decompressed stream of the gzip file `path` from `point` on, `skip`
+// bytes further: raw deflate to the end of the member the point is in (its
+// trailer skipped unchecked: the index's build checked it), then the
+// following members read and checked as open_byte_source's are.
+std::unique_ptr<ByteSource> open_byte_source_at(const std::string& path, const AccessPoint& point, std::uint64_t skip,
+                                                GzipEngine engine = default_gzip_engine());
 
 // Something that wraps a job's input source to watch it: the progress bar
 // (cli/progress.hpp), the Python binding's progress callback and Ctrl-C.

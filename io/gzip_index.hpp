@@ -30,13 +30,6 @@
 
 namespace respace {
 
-struct AccessPoint {
-  std::uint64_t out = 0;  // offset in the decompressed stream
-  std::uint64_t in = 0;   // offset of the first whole byte of the block in the file
-  int bits = 0;           // 0-7: bits of the byte before `in` that the block starts with
-  std::vector<unsigned char> window;  // the output before `out` (up to 32 KiB)
-};
-
 struct GzipIndex {
   std::uint64_t span = 0;        // output bytes between points
   std::uint64_t total_out = 0;   // the decompressed stream's length
@@ -69,10 +62,9 @@ std::optional<GzipIndex> read_gzip_index(const std::string& path, const std::str
                                          std::optional<std::uint64_t> before = std::nullopt);
 
 // A source over the decompressed stream of `path` from `offset` on,
-// inflating from the last access point at or before it, by `engine` (ISA-L
-// or zlib; the stream's bytes are the same). The stream's members after the
-// first are read and checked as usual; the first, entered in its middle,
-// has its CRC unchecked (the index's build checked it).
+// inflating from the last access point at or before it (open_byte_source_at,
+// io/byte_source.hpp), by `engine` (ISA-L or zlib; the stream's bytes are
+// the same); with no point before it, the plain source.
 std::unique_ptr<ByteSource> open_indexed_source(const std::string& path, const GzipIndex& index, std::uint64_t offset,
                                                 GzipEngine engine = default_gzip_engine());
 
