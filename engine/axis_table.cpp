@@ -150,13 +150,12 @@ void store_row(AxisTable<W>& t, std::size_t j, const Row& row, bool prefiltered)
 // stored voxels first + index.
 // A table whose every output is one input sample of weight 1 (the margin
 // extension of the linear and nearest kernels' coefficients) as runs of
-// consecutive inputs (AxisTable::pick).
+// consecutive inputs (AxisTable::pick_runs; none otherwise).
 template <class W>
 void find_pick_runs(AxisTable<W>& t) {
-  t.pick = true;
-  for (std::int64_t j = 0; j < t.m && t.pick; ++j)
-    t.pick = t.ntap[static_cast<std::size_t>(j)] == 1 && t.weights(j)[0] == W(1);
-  if (!t.pick) return;
+  t.pick_runs.clear();
+  for (std::int64_t j = 0; j < t.m; ++j)
+    if (t.ntap[static_cast<std::size_t>(j)] != 1 || t.weights(j)[0] != W(1)) return;
   for (std::int64_t j = 0; j < t.m; ++j) {
     if (!t.pick_runs.empty()) {
       PickRun& last = t.pick_runs.back();
@@ -300,7 +299,7 @@ AxisTable<W> interleave_channels(const AxisTable<W>& t, int channels) {
   r.m = t.m * channels;
   r.max_taps = t.max_taps;
   r.identity = t.identity;
-  if (t.pick) find_pick_runs(r);
+  if (t.picks()) find_pick_runs(r);
   r.full_coverage = t.full_coverage;
   const auto m = static_cast<std::size_t>(r.m);
   r.ntap.resize(m);

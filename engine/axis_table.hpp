@@ -44,8 +44,9 @@ struct AxisTable {
   std::int64_t m = 0;  // output length
   int max_taps = 1;
   bool identity = false;
-  bool pick = false;                  // every output one input sample of weight 1 (a margin's extension):
-  std::vector<PickRun> pick_runs;     // as copies of runs
+  // When every output is one input sample of weight 1 (a margin's
+  // extension): the outputs as copies of runs; empty otherwise.
+  std::vector<PickRun> pick_runs;
   bool full_coverage = true;          // every coverage(j) == 1
   std::vector<int> ntap;              // m
   std::vector<std::int64_t> index;    // m * max_taps
@@ -58,6 +59,7 @@ struct AxisTable {
   // Smallest and largest input index read for output j (ntap(j) > 0).
   std::int64_t lo(std::int64_t j) const { return taps(j)[0]; }
   std::int64_t hi(std::int64_t j) const { return taps(j)[ntap[static_cast<std::size_t>(j)] - 1]; }
+  bool picks() const { return !pick_runs.empty(); }
 };
 
 // The widest row a table of `kernel` under `filter` can hold at this zoom:

@@ -99,7 +99,7 @@ void resample_plane(const W* in, W* scratch, W* out, const AxisTable<W>& X, cons
     x_pass(in, out, Y.n, X, xs);
   } else if (X.identity) {
     y_pass(in, out, X.n, Y);
-  } else if (Y.pick && !x_pass_transposed(X)) {
+  } else if (Y.picks() && !x_pass_transposed(X)) {
     // y picks whole rows (a margin's extension): each output row is the x
     // pass of its input row, with no plane in between.
     for (std::int64_t jy = 0; jy < Y.m; ++jy) gather_row(in + Y.lo(jy) * X.n, out + jy * X.m, X);

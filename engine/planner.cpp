@@ -167,7 +167,6 @@ InputWindow window_z(AxisTable<double>& z, std::int64_t k0, std::int64_t k1) {
   z.n = hi - lo + 1;
   z.identity = false;
   z.pick_runs.clear();
-  z.pick = false;
   return {lo, hi - lo + 1};
 }
 

@@ -46,8 +46,7 @@ AxisTable<W> table_in(const AxisTable<double>& t) {
     r.m = t.m;
     r.max_taps = t.max_taps;
     r.identity = t.identity;
-    r.pick = t.pick;  // a weight of 1.0 is 1 in any W
-    r.pick_runs = t.pick_runs;
+    r.pick_runs = t.pick_runs;  // a weight of 1.0 is 1 in any W
     r.full_coverage = t.full_coverage;
     r.ntap = t.ntap;
     r.index = t.index;

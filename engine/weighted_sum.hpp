@@ -25,7 +25,7 @@ inline void gather_row(const W* in, W* out, const AxisTable<W>& t) {
     std::memcpy(out, in, static_cast<std::size_t>(t.m) * sizeof(W));
     return;
   }
-  if (t.pick) {  // 1 * x is x (a signalling NaN stays signalling until it is sampled)
+  if (t.picks()) {  // 1 * x is x (a signalling NaN stays signalling until it is sampled)
     for (const PickRun& r : t.pick_runs)
       std::memcpy(out + r.out, in + r.in, static_cast<std::size_t>(r.count) * sizeof(W));
     return;
